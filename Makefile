@@ -26,9 +26,7 @@ deps:
 kernel: deps
 	@kbuild/fetch-kernel >/dev/null
 
-check: deps kernel
-	@$(MAKE) --no-print-directory all >build-all.log 2>&1 || { cat build-all.log; rm -f build-all.log; exit 1; }
-	@rm -f build-all.log
+check: deps kernel all
 	@tests/run-tests $(TESTS)
 
 demo: deps kernel all
