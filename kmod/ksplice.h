@@ -1,0 +1,163 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Internal interfaces of the ksplice core module, shared by its files:
+ *
+ *  core.c     registration of pre/new modules, update objects, stages
+ *  sysfs.c    /sys/kernel/ksplice/<id>/{stage,abort_cause,conflicts,...}
+ *  symbols.c  kallsyms: non-exported kernel functions, label candidates
+ *  match.c    run-pre matching: find the functions to replace, pin labels
+ *  patch.c    stop_machine, stack check, trampolines, undo
+ *  text.c     writing kernel text through the kernel's text_poke()
+ */
+#ifndef _KSPLICE_H
+#define _KSPLICE_H
+
+#include <linux/kobject.h>
+#include <linux/list.h>
+#include <linux/module.h>
+#include <linux/mutex.h>
+#include <linux/stop_machine.h>
+#include <linux/workqueue.h>
+#include "ksplice_abi.h"
+
+#define KSPLICE_TRAMP_LEN 5	/* e9 rel32 */
+
+enum ksplice_stage {
+	KSPLICE_STAGE_PREPARING,
+	KSPLICE_STAGE_APPLIED,
+	KSPLICE_STAGE_REVERSED,
+};
+
+/* Abort codes (sysfs abort_cause), as in Ksplice. */
+#define KSPLICE_OK			"ok"
+#define KSPLICE_NO_MATCH		"no_match"
+#define KSPLICE_CODE_BUSY		"code_busy"
+#define KSPLICE_FAILED_TO_FIND		"failed_to_find"
+#define KSPLICE_MISSING_EXPORT		"missing_export"
+#define KSPLICE_ALREADY_REVERSED	"already_reversed"
+#define KSPLICE_MODULE_BUSY		"module_busy"
+#define KSPLICE_TARGET_NOT_LOADED	"target_not_loaded"
+#define KSPLICE_OUT_OF_MEMORY		"out_of_memory"
+#define KSPLICE_UNEXPECTED		"unexpected"
+
+/* A label and the address it resolved to. */
+struct ksplice_label {
+	const char *label;	/* copied */
+	const char *name;	/* kallsyms name (copied) */
+	bool local;		/* "name%unit": search the target only */
+	bool pinned;
+	unsigned long value;
+	unsigned long *cands;	/* kallsyms candidates */
+	unsigned int nr_cands;
+};
+
+/* A function to replace, found in the running kernel. */
+struct ksplice_func {
+	const char *label;
+	unsigned long sym_addr;	/* kallsyms address (the label's value) */
+	unsigned long addr;	/* where its running code is (see stacking) */
+	u32 size;
+	u32 flags;		/* KSPLICE_PRE_* */
+	u32 tramp_off;		/* trampoline offset (after the fentry nop) */
+	u8 saved[KSPLICE_TRAMP_LEN];	/* running bytes at the trampoline */
+	struct ksplice_update *host;	/* earlier update whose new code it is */
+};
+
+/* A trampoline: func->addr + tramp_off jumps to new_addr. */
+struct ksplice_trampoline {
+	struct ksplice_update *update;
+	struct ksplice_func *func;
+	unsigned long site;
+	unsigned long new_addr;
+	u32 new_size;
+	u8 tramp[KSPLICE_TRAMP_LEN];
+};
+
+struct ksplice_target {
+	struct list_head list;
+	char name[MODULE_NAME_LEN];
+	struct module *mod;		/* target module (referenced), or NULL */
+	struct module *pre_owner;	/* NULL once the pre module is gone */
+	struct module *new_owner;	/* NULL until the new module registers */
+	bool new_ref;			/* we hold a reference on new_owner */
+	struct ksplice_func *funcs;
+	unsigned int nr_funcs;
+	struct ksplice_label *labels;
+	unsigned int nr_labels;
+	struct ksplice_trampoline *tramps;
+	unsigned int nr_tramps;
+};
+
+struct ksplice_update {
+	struct list_head list;
+	struct kobject kobj;
+	char id[KSPLICE_ID_LEN + 1];
+	enum ksplice_stage stage;
+	const char *abort_cause;
+	char *description;
+	char *conflicts;		/* PAGE_SIZE: "comm pid symbol" lines */
+	size_t conflicts_len;
+	struct list_head targets;
+	struct work_struct cleanup_work;
+	bool dead;
+};
+
+extern struct mutex ksplice_mutex;
+extern struct list_head ksplice_updates;
+
+/* core.c */
+void ksplice_cleanup_update(struct ksplice_update *update);
+void ksplice_free_target(struct ksplice_target *target);
+struct ksplice_update *ksplice_find_update(const char *id);
+
+/* sysfs.c */
+int ksplice_sysfs_init(void);
+void ksplice_sysfs_exit(void);
+int ksplice_sysfs_add(struct ksplice_update *update);
+void ksplice_sysfs_del(struct ksplice_update *update);
+void ksplice_free_update(struct ksplice_update *update);
+
+/* symbols.c */
+struct ksplice_kernel {
+	int (*kallsyms_on_each_symbol)(int (*fn)(void *, const char *,
+						 struct module *,
+						 unsigned long),
+				       void *data);
+	int (*module_kallsyms_on_each_symbol)(int (*fn)(void *, const char *,
+							struct module *,
+							unsigned long),
+					      void *data);
+	int (*kallsyms_lookup_size_offset)(unsigned long addr,
+					   unsigned long *size,
+					   unsigned long *offset);
+	void *(*text_poke)(void *addr, const void *opcode, size_t len);
+	struct mutex *text_mutex;
+	int (*stop_machine_cpuslocked)(cpu_stop_fn_t fn, void *data,
+				       const struct cpumask *cpus);
+	struct task_struct *(*idle_task)(int cpu);
+};
+
+extern struct ksplice_kernel ksplice_kernel;
+int ksplice_symbols_init(void);
+int ksplice_find_candidates(struct ksplice_target *target);
+bool ksplice_label_has(const struct ksplice_label *l, unsigned long value);
+
+/* match.c */
+int ksplice_match_pre(struct ksplice_update *update,
+		      struct ksplice_target *target,
+		      const struct ksplice_pre *pre);
+struct ksplice_label *ksplice_get_label(struct ksplice_target *target,
+					const char *label);
+
+/* patch.c */
+int ksplice_apply_update(struct ksplice_update *update);
+int ksplice_reverse_update(struct ksplice_update *update);
+struct ksplice_trampoline *ksplice_trampoline_in(unsigned long start,
+						unsigned long end);
+struct ksplice_trampoline *ksplice_trampoline_by_new(unsigned long new_addr);
+
+/* text.c */
+int ksplice_text_write(unsigned long addr, const u8 *bytes, size_t len);
+void ksplice_text_sync(void);
+
+#endif /* _KSPLICE_H */

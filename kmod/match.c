@@ -1,0 +1,470 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * match.c: run-pre matching, as in Ksplice.
+ *
+ * Every function of a pre module (the pre build's code of the functions to
+ * replace, and of helpers that only settle ambiguous static symbols) must be
+ * found in the running kernel: among the addresses kallsyms has for its name,
+ * exactly one must hold the same bytes, outside
+ *  - the byte ranges the kernel rewrites at boot or run time (ftrace nops,
+ *    alternatives, paravirt, jump labels, static calls, retpolines, return
+ *    thunks, lock prefixes), given by the pre module, and
+ *  - relocation sites, where the value read instead implies the address of
+ *    the label the relocation refers to; that address must be one kallsyms
+ *    gives for the label's name.
+ * A function with a single survivor is committed: its label and every label
+ * its relocation sites imply are pinned, which can make other functions
+ * unambiguous; this repeats until nothing changes. Nothing is written here.
+ *
+ * Stacked updates: if a candidate already carries the trampoline of an applied
+ * update, its running code is that update's new code, which is matched instead
+ * (and which a later trampoline patches).
+ */
+#define pr_fmt(fmt) "ksplice: " fmt
+
+#include <linux/kallsyms.h>
+#include <linux/slab.h>
+#include <linux/string.h>
+#include <linux/uaccess.h>
+#include "ksplice.h"
+
+enum { BYTE_CMP = 0, BYTE_SKIP = 1, BYTE_RELOC = 2 };
+
+struct match_ctx {
+	struct ksplice_target *target;
+	const struct ksplice_pre_func *pf;
+	u8 *mask;		/* per byte: BYTE_* */
+	u8 *run;		/* copy of the running code */
+	u32 mismatch;		/* first differing offset (dry run) */
+	const char *why;
+};
+
+struct ksplice_label *ksplice_get_label(struct ksplice_target *target,
+					const char *label)
+{
+	unsigned int i;
+
+	for (i = 0; i < target->nr_labels; i++)
+		if (!strcmp(target->labels[i].label, label))
+			return &target->labels[i];
+	return NULL;
+}
+
+static int reloc_width(u32 type)
+{
+	switch (type) {
+	case 2:		/* R_X86_64_PC32 */
+	case 4:		/* R_X86_64_PLT32 */
+	case 10:	/* R_X86_64_32 */
+	case 11:	/* R_X86_64_32S */
+		return 4;
+	case 1:		/* R_X86_64_64 */
+		return 8;
+	}
+	return 0;
+}
+
+/* The label address implied by the running bytes at a relocation site. */
+static unsigned long reloc_value(const struct ksplice_reloc *r,
+				 unsigned long site, const u8 *bytes)
+{
+	s32 v32;
+	u64 v64;
+
+	switch (r->type) {
+	case 2:
+	case 4:
+		memcpy(&v32, bytes, 4);
+		return site + (s64)v32 - r->addend;
+	case 10:
+		memcpy(&v32, bytes, 4);
+		return (u32)v32 - r->addend;
+	case 11:
+		memcpy(&v32, bytes, 4);
+		return (s64)v32 - r->addend;
+	default:
+		memcpy(&v64, bytes, 8);
+		return v64 - r->addend;
+	}
+}
+
+/*
+ * An address in the new code of an applied update stands for the function it
+ * replaces (new code calls other replaced functions directly).
+ */
+static unsigned long canonical(unsigned long value)
+{
+	struct ksplice_trampoline *t = ksplice_trampoline_by_new(value);
+
+	return t ? t->func->sym_addr : value;
+}
+
+static int build_mask(struct match_ctx *m)
+{
+	const struct ksplice_pre_func *pf = m->pf;
+	unsigned int i, j;
+
+	memset(m->mask, BYTE_CMP, pf->size);
+	for (i = 0; i < pf->nr_ranges; i++) {
+		const struct ksplice_range *r = &pf->ranges[i];
+
+		if (r->offset > pf->size || r->len > pf->size - r->offset)
+			return -EINVAL;
+		memset(m->mask + r->offset, BYTE_SKIP, r->len);
+	}
+	for (i = 0; i < pf->nr_relocs; i++) {
+		const struct ksplice_reloc *r = &pf->relocs[i];
+		int w = reloc_width(r->type);
+
+		if (!w || r->offset > pf->size || w > pf->size - r->offset)
+			return -EINVAL;
+		for (j = 0; j < w; j++)
+			if (m->mask[r->offset + j] == BYTE_CMP)
+				m->mask[r->offset + j] = BYTE_RELOC;
+	}
+	return 0;
+}
+
+/* Compare pf with running code at addr; on commit, pin implied labels. */
+static bool compare(struct match_ctx *m, unsigned long addr, u32 size,
+		    bool commit)
+{
+	const struct ksplice_pre_func *pf = m->pf;
+	unsigned int i, j;
+
+	if (size < pf->size) {
+		m->mismatch = size;
+		m->why = "running function is shorter";
+		return false;
+	}
+	if (copy_from_kernel_nofault(m->run, (void *)addr, pf->size)) {
+		m->mismatch = 0;
+		m->why = "unreadable";
+		return false;
+	}
+	for (i = 0; i < pf->size; i++) {
+		if (m->mask[i] == BYTE_CMP && m->run[i] != pf->code[i]) {
+			m->mismatch = i;
+			m->why = "bytes differ";
+			return false;
+		}
+	}
+	for (i = 0; i < pf->nr_relocs; i++) {
+		const struct ksplice_reloc *r = &pf->relocs[i];
+		int w = reloc_width(r->type);
+		struct ksplice_label *l;
+		unsigned long v;
+		bool in_range = false;
+
+		for (j = 0; j < w; j++)
+			in_range |= m->mask[r->offset + j] == BYTE_SKIP;
+		if (in_range)
+			continue;
+		l = ksplice_get_label(m->target, r->label);
+		v = canonical(reloc_value(r, addr + r->offset,
+					  m->run + r->offset));
+		if (!ksplice_label_has(l, v)) {
+			m->mismatch = r->offset;
+			m->why = "relocation value differs";
+			return false;
+		}
+		if (commit && !l->pinned) {
+			l->pinned = true;
+			l->value = v;
+		}
+	}
+	return true;
+}
+
+/* Where the code of the function at sym_addr runs now (stacking). */
+static unsigned long running_code(struct match_ctx *m, unsigned long sym_addr,
+				  u32 *size, struct ksplice_update **host)
+{
+	unsigned long addr = sym_addr, sz = 0, off;
+	struct ksplice_trampoline *t;
+	int hops;
+
+	*host = NULL;
+	if (!ksplice_kernel.kallsyms_lookup_size_offset(addr, &sz, &off) ||
+	    off)
+		sz = m->pf->size;
+	for (hops = 0; hops < 64; hops++) {
+		t = ksplice_trampoline_in(addr, addr + 16);
+		if (!t)
+			break;
+		addr = t->new_addr;
+		sz = t->new_size;
+		*host = t->update;
+	}
+	*size = sz;
+	return addr;
+}
+
+struct func_state {
+	bool matched;
+	unsigned int survivors;
+	unsigned long best_addr;	/* the candidate that got furthest */
+	u32 best_mismatch;
+	const char *best_why;
+};
+
+/* Try every candidate of one function; commit when exactly one survives. */
+static int match_func(struct match_ctx *m, struct ksplice_func *f,
+		      struct func_state *st, bool *progress)
+{
+	struct ksplice_label *l = ksplice_get_label(m->target, m->pf->label);
+	unsigned long survivor = 0, run = 0, addr;
+	struct ksplice_update *host, *survivor_host = NULL;
+	unsigned int i, n = l->pinned ? 1 : l->nr_cands;
+	u32 size, run_size = 0;
+
+	st->survivors = 0;
+	st->best_mismatch = 0;
+	st->best_addr = 0;
+	st->best_why = "no symbol of that name";
+	for (i = 0; i < n; i++) {
+		unsigned long cand = l->pinned ? l->value : l->cands[i];
+
+		addr = running_code(m, cand, &size, &host);
+		if (compare(m, addr, size, false)) {
+			st->survivors++;
+			survivor = cand;
+			run = addr;
+			run_size = size;
+			survivor_host = host;
+		} else if (!st->best_addr || m->mismatch >= st->best_mismatch) {
+			st->best_addr = cand;
+			st->best_mismatch = m->mismatch;
+			st->best_why = m->why;
+		}
+	}
+	if (st->survivors != 1)
+		return 0;
+	compare(m, run, run_size, true);
+	l->pinned = true;
+	l->value = survivor;
+	f->label = l->label;
+	f->sym_addr = survivor;
+	f->addr = run;
+	f->size = m->pf->size;
+	f->host = survivor_host;
+	st->matched = true;
+	*progress = true;
+	return 0;
+}
+
+/* The trampoline goes after the ftrace nop, clear of rewritten bytes. */
+static int place_trampoline(const struct ksplice_pre_func *pf,
+			    struct ksplice_func *f)
+{
+	unsigned int i;
+
+	f->tramp_off = 0;
+	for (i = 0; i < pf->nr_ranges; i++)
+		if (pf->ranges[i].kind == KSPLICE_RANGE_FENTRY &&
+		    pf->ranges[i].offset == 0)
+			f->tramp_off = pf->ranges[i].len;
+	if (f->tramp_off + KSPLICE_TRAMP_LEN > pf->size) {
+		pr_err("%s: function too short for a trampoline (%u bytes)\n",
+		       pf->label, pf->size);
+		return -EINVAL;
+	}
+	for (i = 0; i < pf->nr_ranges; i++) {
+		const struct ksplice_range *r = &pf->ranges[i];
+
+		if (r->offset < f->tramp_off + KSPLICE_TRAMP_LEN &&
+		    r->offset + r->len > f->tramp_off &&
+		    !(r->kind == KSPLICE_RANGE_FENTRY && r->offset == 0)) {
+			pr_err("%s: trampoline bytes %u-%u overlap code the kernel rewrites (kind %u at %u)\n",
+			       pf->label, f->tramp_off,
+			       f->tramp_off + KSPLICE_TRAMP_LEN - 1, r->kind,
+			       r->offset);
+			return -EINVAL;
+		}
+	}
+	if (copy_from_kernel_nofault(f->saved, (void *)(f->addr + f->tramp_off),
+				     KSPLICE_TRAMP_LEN))
+		return -EFAULT;
+	return 0;
+}
+
+static int add_label(struct ksplice_target *target, const char *label,
+		     const char *name, unsigned int max)
+{
+	struct ksplice_label *l;
+	const char *pct;
+
+	if (!label)
+		return -EINVAL;
+	if (ksplice_get_label(target, label))
+		return 0;
+	if (target->nr_labels == max)
+		return -EINVAL;
+	l = &target->labels[target->nr_labels];
+	pct = strchr(label, '%');
+	l->label = kstrdup(label, GFP_KERNEL);
+	if (name)
+		l->name = kstrdup(name, GFP_KERNEL);
+	else
+		l->name = kstrndup(label, pct ? pct - label : strlen(label),
+				   GFP_KERNEL);
+	if (!l->label || !l->name) {
+		kfree(l->label);
+		kfree(l->name);
+		return -ENOMEM;
+	}
+	l->local = pct;
+	target->nr_labels++;
+	return 0;
+}
+
+static int build_labels(struct ksplice_target *target,
+			const struct ksplice_pre *pre)
+{
+	unsigned int i, j, max = pre->nr_funcs + pre->nr_symbols;
+	int ret = 0;
+
+	for (i = 0; i < pre->nr_funcs; i++)
+		max += pre->funcs[i].nr_relocs;
+	target->labels = kcalloc(max, sizeof(*target->labels), GFP_KERNEL);
+	if (!target->labels)
+		return -ENOMEM;
+	for (i = 0; i < pre->nr_funcs && !ret; i++)
+		ret = add_label(target, pre->funcs[i].label,
+				pre->funcs[i].name, max);
+	for (i = 0; i < pre->nr_symbols && !ret; i++)
+		ret = add_label(target, pre->symbols[i].label,
+				pre->symbols[i].name, max);
+	for (i = 0; i < pre->nr_funcs && !ret; i++)
+		for (j = 0; j < pre->funcs[i].nr_relocs && !ret; j++)
+			ret = add_label(target, pre->funcs[i].relocs[j].label,
+					NULL, max);
+	return ret;
+}
+
+static int run_pre_loop(struct ksplice_update *update,
+			struct ksplice_target *target,
+			const struct ksplice_pre *pre, struct func_state *st)
+{
+	struct match_ctx m = { .target = target };
+	unsigned int i, max = 0;
+	bool progress;
+	int ret = 0;
+
+	for (i = 0; i < pre->nr_funcs; i++)
+		max = max_t(unsigned int, max, pre->funcs[i].size);
+	m.mask = kvmalloc(max + 1, GFP_KERNEL);
+	m.run = kvmalloc(max + 1, GFP_KERNEL);
+	if (!m.mask || !m.run) {
+		ret = -ENOMEM;
+		goto out;
+	}
+	do {
+		progress = false;
+		for (i = 0; i < pre->nr_funcs; i++) {
+			if (st[i].matched)
+				continue;
+			m.pf = &pre->funcs[i];
+			ret = build_mask(&m);
+			if (ret) {
+				pr_err("%s: bad range or relocation in pre code\n",
+				       m.pf->label);
+				goto out;
+			}
+			match_func(&m, &target->funcs[i], &st[i], &progress);
+		}
+	} while (progress);
+out:
+	kvfree(m.mask);
+	kvfree(m.run);
+	return ret;
+}
+
+static int check_results(struct ksplice_update *update,
+			 struct ksplice_target *target,
+			 const struct ksplice_pre *pre, struct func_state *st)
+{
+	unsigned int i;
+
+	for (i = 0; i < pre->nr_funcs; i++) {
+		const struct ksplice_pre_func *pf = &pre->funcs[i];
+
+		if (st[i].matched)
+			continue;
+		if (st[i].survivors > 1) {
+			pr_err("Update %s: %s (%s) is ambiguous: %u candidates match\n",
+			       update->id, pf->label, pf->name,
+			       st[i].survivors);
+			update->abort_cause = KSPLICE_FAILED_TO_FIND;
+			return -ENOENT;
+		}
+		if (!st[i].best_addr) {
+			pr_err("Update %s: function %s not found in %s\n",
+			       update->id, pf->name, target->name);
+			update->abort_cause = KSPLICE_FAILED_TO_FIND;
+			return -ENOENT;
+		}
+		pr_err("Update %s: no_match: %s (%pS) differs from the pre code at offset 0x%x (%s)\n",
+		       update->id, pf->label, (void *)st[i].best_addr,
+		       st[i].best_mismatch, st[i].best_why);
+		update->abort_cause = KSPLICE_NO_MATCH;
+		return -ENOEXEC;
+	}
+	for (i = 0; i < pre->nr_symbols; i++) {
+		struct ksplice_label *l;
+
+		l = ksplice_get_label(target, pre->symbols[i].label);
+		if (l->pinned)
+			continue;
+		if (l->nr_cands == 1) {
+			l->pinned = true;
+			l->value = l->cands[0];
+			continue;
+		}
+		pr_err("Update %s: symbol %s: %s\n", update->id, l->label,
+		       l->nr_cands ? "ambiguous" : "not found");
+		update->abort_cause = KSPLICE_FAILED_TO_FIND;
+		return -ENOENT;
+	}
+	return 0;
+}
+
+int ksplice_match_pre(struct ksplice_update *update,
+		      struct ksplice_target *target,
+		      const struct ksplice_pre *pre)
+{
+	struct func_state *st;
+	unsigned int i;
+	int ret;
+
+	ret = build_labels(target, pre);
+	ret = ret ?: ksplice_find_candidates(target);
+	if (ret)
+		goto fail;
+	target->funcs = kcalloc(pre->nr_funcs, sizeof(*target->funcs),
+				GFP_KERNEL);
+	st = kcalloc(pre->nr_funcs, sizeof(*st), GFP_KERNEL);
+	if (!target->funcs || !st) {
+		kfree(st);
+		ret = -ENOMEM;
+		goto fail;
+	}
+	target->nr_funcs = pre->nr_funcs;
+	ret = run_pre_loop(update, target, pre, st);
+	ret = ret ?: check_results(update, target, pre, st);
+	kfree(st);
+	for (i = 0; i < pre->nr_funcs && !ret; i++) {
+		target->funcs[i].flags = pre->funcs[i].flags;
+		if (!(pre->funcs[i].flags & KSPLICE_PRE_REPLACE))
+			continue;
+		ret = place_trampoline(&pre->funcs[i], &target->funcs[i]);
+		if (ret)
+			update->abort_cause = KSPLICE_UNEXPECTED;
+	}
+	return ret;
+fail:
+	if (!update->abort_cause || !strcmp(update->abort_cause, KSPLICE_OK))
+		update->abort_cause = ret == -ENOMEM ? KSPLICE_OUT_OF_MEMORY :
+						      KSPLICE_UNEXPECTED;
+	return ret;
+}

@@ -1,0 +1,333 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * patch.c: applying and reversing an update.
+ *
+ * Apply: with every CPU stopped (stop_machine), check that no task's stack
+ * holds an address inside a function being replaced (the saved instruction
+ * pointer and, conservatively, every word from the saved stack pointer to the
+ * top of the stack, for every thread and every CPU's idle task); if one does,
+ * the update is code_busy and is tried again up to 5 times, 1 s apart; else
+ * check that the trampoline sites still hold the bytes run-pre matching saw and
+ * write an e9 rel32 jump to the new code at each one. The trampoline goes
+ * after the function's ftrace nop, which ftrace keeps owning.
+ *
+ * Reverse: the same stack check against the new code, then every trampoline
+ * must still be intact, and the saved bytes are written back.
+ *
+ * While applied, the update holds a reference on each new module (and
+ * core.c one on each target module), so none of them can be unloaded under
+ * a trampoline.
+ */
+#define pr_fmt(fmt) "ksplice: " fmt
+
+#include <linux/cpu.h>
+#include <linux/delay.h>
+#include <linux/sched/signal.h>
+#include <linux/sched/task_stack.h>
+#include <linux/stop_machine.h>
+#include <linux/string.h>
+#include "ksplice.h"
+
+#define KSPLICE_TRIES 5
+
+struct stop_args {
+	struct ksplice_update *update;
+	bool reverse;
+	const char *cause;	/* abort cause when the call fails */
+};
+
+/* The function (or new code) of update containing addr, if any. */
+static const char *busy_label(struct stop_args *a, unsigned long addr)
+{
+	struct ksplice_target *target;
+	unsigned int i;
+
+	list_for_each_entry(target, &a->update->targets, list) {
+		for (i = 0; i < target->nr_tramps; i++) {
+			struct ksplice_trampoline *t = &target->tramps[i];
+			unsigned long start = a->reverse ? t->new_addr :
+							   t->func->addr;
+			unsigned long size = a->reverse ? t->new_size :
+							  t->func->size;
+
+			if (addr >= start && addr < start + size)
+				return t->func->label;
+		}
+	}
+	return NULL;
+}
+
+static void add_conflict(struct ksplice_update *update, struct task_struct *t,
+			 const char *label)
+{
+	update->conflicts_len += scnprintf(update->conflicts +
+					   update->conflicts_len,
+					   PAGE_SIZE - update->conflicts_len,
+					   "%s %d %s\n", t->comm, t->pid,
+					   label);
+}
+
+/* Returns true if the task's stack refers to code being replaced. */
+static bool check_task(struct stop_args *a, struct task_struct *t)
+{
+	unsigned long stack, *sp, *end;
+	const char *label;
+
+	if (t == current || READ_ONCE(t->on_cpu))
+		return false;	/* this CPU's or another CPU's stopper */
+	if (!refcount_read(&t->stack_refcount))
+		return false;	/* dead, its stack is gone */
+	stack = (unsigned long)task_stack_page(t);
+	if (!stack)
+		return false;
+	end = (unsigned long *)(stack + THREAD_SIZE);
+	sp = (unsigned long *)t->thread.sp;
+	if ((unsigned long)sp < stack || sp >= end)
+		sp = (unsigned long *)stack;	/* be conservative */
+	for (; sp < end; sp++) {
+		label = busy_label(a, READ_ONCE_NOCHECK(*sp));
+		if (label) {
+			add_conflict(a->update, t, label);
+			return true;
+		}
+	}
+	return false;
+}
+
+static bool check_stacks(struct stop_args *a)
+{
+	struct task_struct *g, *t;
+	bool busy = false;
+	int cpu;
+
+	a->update->conflicts_len = 0;
+	a->update->conflicts[0] = '\0';
+	rcu_read_lock();
+	for_each_process_thread(g, t)
+		busy |= check_task(a, t);
+	rcu_read_unlock();
+	if (ksplice_kernel.idle_task)
+		for_each_possible_cpu(cpu)
+			busy |= check_task(a, ksplice_kernel.idle_task(cpu));
+	return busy;
+}
+
+static int write_trampolines(struct stop_args *a)
+{
+	struct ksplice_target *target;
+	unsigned int i;
+	int ret = 0;
+
+	/* verify every site first: all or nothing */
+	list_for_each_entry(target, &a->update->targets, list) {
+		for (i = 0; i < target->nr_tramps; i++) {
+			struct ksplice_trampoline *t = &target->tramps[i];
+			const u8 *expect = a->reverse ? t->tramp : t->func->saved;
+
+			if (memcmp((void *)t->site, expect, KSPLICE_TRAMP_LEN)) {
+				pr_err("Update %s: %s: bytes at %pS changed (%5ph)\n",
+				       a->update->id, t->func->label,
+				       (void *)t->site, (void *)t->site);
+				a->cause = KSPLICE_UNEXPECTED;
+				return -EILSEQ;
+			}
+		}
+	}
+	list_for_each_entry(target, &a->update->targets, list) {
+		for (i = 0; i < target->nr_tramps && !ret; i++) {
+			struct ksplice_trampoline *t = &target->tramps[i];
+
+			ret = ksplice_text_write(t->site, a->reverse ?
+						 t->func->saved : t->tramp,
+						 KSPLICE_TRAMP_LEN);
+		}
+	}
+	return ret;
+}
+
+static int stopped(void *data)
+{
+	struct stop_args *a = data;
+
+	if (check_stacks(a)) {
+		a->cause = KSPLICE_CODE_BUSY;
+		return -EBUSY;
+	}
+	return write_trampolines(a);
+}
+
+/* Stop the machine and try; retry on code_busy. */
+static int try_stopped(struct stop_args *a)
+{
+	int tries, ret = -EBUSY;
+
+	for (tries = 0; tries < KSPLICE_TRIES; tries++) {
+		if (tries)
+			msleep(1000);
+		a->cause = KSPLICE_UNEXPECTED;
+		cpus_read_lock();
+		mutex_lock(ksplice_kernel.text_mutex);
+		ret = ksplice_kernel.stop_machine_cpuslocked(stopped, a, NULL);
+		mutex_unlock(ksplice_kernel.text_mutex);
+		cpus_read_unlock();
+		if (ret != -EBUSY)
+			break;
+	}
+	if (!ret)
+		ksplice_text_sync();
+	return ret;
+}
+
+static void put_new_modules(struct ksplice_update *update)
+{
+	struct ksplice_target *target;
+
+	list_for_each_entry(target, &update->targets, list) {
+		if (target->new_ref)
+			module_put(target->new_owner);
+		target->new_ref = false;
+	}
+}
+
+static int get_new_modules(struct ksplice_update *update)
+{
+	struct ksplice_target *target;
+
+	list_for_each_entry(target, &update->targets, list) {
+		if (!target->new_owner) {
+			pr_err("Update %s: no new code loaded for %s\n",
+			       update->id, target->name);
+			update->abort_cause = KSPLICE_UNEXPECTED;
+			put_new_modules(update);
+			return -EINVAL;
+		}
+		if (!try_module_get(target->new_owner)) {
+			update->abort_cause = KSPLICE_MODULE_BUSY;
+			put_new_modules(update);
+			return -EBUSY;
+		}
+		target->new_ref = true;
+	}
+	return 0;
+}
+
+int ksplice_apply_update(struct ksplice_update *update)
+{
+	struct stop_args a = { .update = update };
+	int ret;
+
+	if (update->stage != KSPLICE_STAGE_PREPARING ||
+	    (strcmp(update->abort_cause, KSPLICE_OK) &&
+	     strcmp(update->abort_cause, KSPLICE_CODE_BUSY)))
+		return -EINVAL;
+	if (list_empty(&update->targets)) {
+		update->abort_cause = KSPLICE_UNEXPECTED;
+		return -EINVAL;
+	}
+	update->abort_cause = KSPLICE_OK;
+	ret = get_new_modules(update);
+	if (ret)
+		return ret;
+	ret = try_stopped(&a);
+	if (ret) {
+		update->abort_cause = a.cause;
+		if (ret == -EBUSY)
+			pr_err("Update %s: code_busy after %d tries:\n%s",
+			       update->id, KSPLICE_TRIES, update->conflicts);
+		put_new_modules(update);
+		return ret;
+	}
+	update->stage = KSPLICE_STAGE_APPLIED;
+	pr_info("Update %s applied successfully\n", update->id);
+	return 0;
+}
+
+/* An applied update other than update whose trampolines patch its code. */
+static struct ksplice_update *dependent(struct ksplice_update *update)
+{
+	struct ksplice_update *u;
+	struct ksplice_target *target;
+	unsigned int i;
+
+	list_for_each_entry(u, &ksplice_updates, list) {
+		if (u == update || u->stage != KSPLICE_STAGE_APPLIED)
+			continue;
+		list_for_each_entry(target, &u->targets, list)
+			for (i = 0; i < target->nr_funcs; i++)
+				if (target->funcs[i].host == update)
+					return u;
+	}
+	return NULL;
+}
+
+int ksplice_reverse_update(struct ksplice_update *update)
+{
+	struct stop_args a = { .update = update, .reverse = true };
+	struct ksplice_update *dep;
+	int ret;
+
+	if (update->stage == KSPLICE_STAGE_REVERSED) {
+		update->abort_cause = KSPLICE_ALREADY_REVERSED;
+		return -EINVAL;
+	}
+	if (update->stage != KSPLICE_STAGE_APPLIED)
+		return -EINVAL;
+	dep = dependent(update);
+	if (dep) {
+		pr_err("Update %s: update %s patches its new code; reverse %s first\n",
+		       update->id, dep->id, dep->id);
+		update->abort_cause = KSPLICE_MODULE_BUSY;
+		return -EBUSY;
+	}
+	ret = try_stopped(&a);
+	if (ret) {
+		update->abort_cause = a.cause;
+		if (ret == -EBUSY)
+			pr_err("Update %s: code_busy after %d tries:\n%s",
+			       update->id, KSPLICE_TRIES, update->conflicts);
+		return ret;
+	}
+	update->abort_cause = KSPLICE_OK;
+	update->stage = KSPLICE_STAGE_REVERSED;
+	put_new_modules(update);
+	pr_info("Update %s reversed successfully\n", update->id);
+	return 0;
+}
+
+/* The trampoline of an applied update with its site in [start, end). */
+struct ksplice_trampoline *ksplice_trampoline_in(unsigned long start,
+						unsigned long end)
+{
+	struct ksplice_update *u;
+	struct ksplice_target *target;
+	unsigned int i;
+
+	list_for_each_entry(u, &ksplice_updates, list) {
+		if (u->stage != KSPLICE_STAGE_APPLIED)
+			continue;
+		list_for_each_entry(target, &u->targets, list)
+			for (i = 0; i < target->nr_tramps; i++)
+				if (target->tramps[i].site >= start &&
+				    target->tramps[i].site < end)
+					return &target->tramps[i];
+	}
+	return NULL;
+}
+
+/* The trampoline of an applied update whose new code starts at new_addr. */
+struct ksplice_trampoline *ksplice_trampoline_by_new(unsigned long new_addr)
+{
+	struct ksplice_update *u;
+	struct ksplice_target *target;
+	unsigned int i;
+
+	list_for_each_entry(u, &ksplice_updates, list) {
+		if (u->stage != KSPLICE_STAGE_APPLIED)
+			continue;
+		list_for_each_entry(target, &u->targets, list)
+			for (i = 0; i < target->nr_tramps; i++)
+				if (target->tramps[i].new_addr == new_addr)
+					return &target->tramps[i];
+	}
+	return NULL;
+}
