@@ -1,0 +1,59 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Compare the pre and post builds of one compilation unit: which functions
+ * changed, which are new or removed, and which data objects changed (an
+ * unsupported change). Functions are matched by name (GCC's numbered locals
+ * by base name and rank), compared by their bytes and by what each
+ * relocation points at; a ".cold" fragment belongs to its parent function.
+ */
+#ifndef KSPLICE_DIFF_H
+#define KSPLICE_DIFF_H
+
+#include "kelf.h"
+
+enum ksp_change {
+	KSP_SAME,
+	KSP_CHANGED,
+	KSP_NEW,
+	KSP_REMOVED,
+};
+
+struct ksp_func {
+	int sym;		/* in its object */
+	int sec;
+	uint64_t start, size;
+	int parent;		/* index of the parent function for a .cold fragment, or -1 */
+	int peer;		/* index of the same function in the other build, or -1 */
+	enum ksp_change change;
+};
+
+struct ksp_funcs {
+	struct ksp_func *v;
+	size_t n;
+};
+
+struct ksp_data_change {
+	int pre_sym, post_sym;
+	char reason[96];
+};
+
+struct ksp_diff {
+	struct ksp_funcs pre, post;
+	struct ksp_data_change *data;
+	size_t nr_data;
+};
+
+/* Returns 0, or -1 with a message in err. */
+int ksp_diff(const struct kelf *pre, const struct kelf *post, struct ksp_diff *d,
+	     char *err, size_t errlen);
+void ksp_diff_free(struct ksp_diff *d);
+
+/* Index in fs of the function symbol sym, or -1. */
+int ksp_func_of_sym(const struct ksp_funcs *fs, int sym);
+/* Index in fs of the function whose bytes cover offset off of section sec, or -1. */
+int ksp_func_at(const struct ksp_funcs *fs, int sec, int64_t off);
+
+/* Is this post function part of the update (changed or new, or a fragment of one)? */
+int ksp_post_included(const struct ksp_diff *d, size_t i);
+
+#endif /* KSPLICE_DIFF_H */

@@ -1,0 +1,255 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * ksplice-pack: from the pre and post objects of the units of one target,
+ * write the sources of the update's two modules.
+ *
+ *   ksplice-pack diff [--json] UNIT PRE.o POST.o
+ *   ksplice-pack build --id=ID --target=T [--description=TEXT] --out=DIR
+ *                      UNIT PRE.o POST.o [UNIT PRE.o POST.o ...]
+ *
+ * build writes DIR/pre.c, DIR/new.c, DIR/code_<n>.o (one per unit with
+ * changes) and DIR/manifest.json. Exit status: 0 done, 1 error, 2 usage,
+ * 3 no function changed, 4 unsupported change (listed on stderr).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "premod.h"
+
+#define EXIT_NOCHANGE 3
+#define EXIT_UNSUPPORTED 4
+
+struct unit_state {
+	struct kelf pre, post;
+	struct ksp_diff diff;
+	struct ksp_newobj nobj;
+	int opened, diffed;
+};
+
+static int usage(void)
+{
+	fprintf(stderr,
+		"usage: ksplice-pack diff [--json] UNIT PRE.o POST.o\n"
+		"       ksplice-pack build --id=ID --target=T [--description=TEXT] --out=DIR\n"
+		"                          UNIT PRE.o POST.o [UNIT PRE.o POST.o ...]\n");
+	return 2;
+}
+
+static void unit_free(struct unit_state *s)
+{
+	ksp_newobj_free(&s->nobj);
+	if (s->diffed)
+		ksp_diff_free(&s->diff);
+	if (s->opened) {
+		kelf_close(&s->pre);
+		kelf_close(&s->post);
+	}
+}
+
+static int unit_load(struct unit_state *s, const char *unit, const char *pre,
+		     const char *post)
+{
+	char err[512];
+
+	memset(s, 0, sizeof(*s));
+	if (kelf_open(&s->pre, pre, err, sizeof(err))) {
+		fprintf(stderr, "ksplice-pack: %s\n", err);
+		return 1;
+	}
+	if (kelf_open(&s->post, post, err, sizeof(err))) {
+		fprintf(stderr, "ksplice-pack: %s\n", err);
+		kelf_close(&s->pre);
+		return 1;
+	}
+	s->opened = 1;
+	if (ksp_diff(&s->pre, &s->post, &s->diff, err, sizeof(err))) {
+		fprintf(stderr, "ksplice-pack: %s: %s\n", unit, err);
+		return 1;
+	}
+	s->diffed = 1;
+	return 0;
+}
+
+static size_t count_changes(const struct ksp_diff *d, enum ksp_change which)
+{
+	const struct ksp_funcs *fs = which == KSP_REMOVED ? &d->pre : &d->post;
+	size_t i, n = 0;
+
+	for (i = 0; i < fs->n; i++)
+		n += fs->v[i].change == which && fs->v[i].parent < 0;
+	return n;
+}
+
+/* Unsupported changes, one line each on stderr. Returns how many. */
+static size_t report_unsupported(const struct unit_state *s, const char *unit)
+{
+	size_t i;
+
+	for (i = 0; i < s->diff.nr_data; i++)
+		fprintf(stderr, "%s: data %s: %s\n", unit,
+			s->pre.syms[s->diff.data[i].pre_sym].name, s->diff.data[i].reason);
+	return s->diff.nr_data;
+}
+
+static int cmd_diff(int argc, char **argv)
+{
+	struct ksp_unit un = { 0 };
+	struct ksp_update u = { "", "", "", &un, 1 };
+	struct unit_state s;
+	int json = 0, i = 0, rc;
+	size_t k;
+	char err[512];
+
+	if (argc > 0 && !strcmp(argv[0], "--json"))
+		json = 1, i = 1;
+	if (argc - i != 3)
+		return usage();
+	rc = unit_load(&s, argv[i], argv[i + 1], argv[i + 2]);
+	if (rc)
+		return rc;
+	un = (struct ksp_unit){ argv[i], &s.pre, &s.post, &s.diff, NULL };
+	if (json) {
+		rc = ksp_write_manifest(stdout, &u, err, sizeof(err)) ? 1 : 0;
+	} else {
+		for (k = 0; k < s.diff.post.n; k++) {
+			const struct ksp_func *f = &s.diff.post.v[k];
+
+			if (f->parent < 0 && (f->change == KSP_CHANGED || f->change == KSP_NEW))
+				printf("%s %s\n", f->change == KSP_NEW ? "new" : "changed",
+				       s.post.syms[f->sym].name);
+		}
+		for (k = 0; k < s.diff.pre.n; k++)
+			if (s.diff.pre.v[k].change == KSP_REMOVED && s.diff.pre.v[k].parent < 0)
+				printf("removed %s\n", s.pre.syms[s.diff.pre.v[k].sym].name);
+		for (k = 0; k < s.diff.nr_data; k++)
+			printf("data %s: %s\n", s.pre.syms[s.diff.data[k].pre_sym].name,
+			       s.diff.data[k].reason);
+	}
+	unit_free(&s);
+	return rc;
+}
+
+struct build_opts {
+	const char *id, *target, *description, *out;
+};
+
+static int parse_build(int *argc, char ***argv, struct build_opts *o)
+{
+	while (*argc > 0 && !strncmp((*argv)[0], "--", 2)) {
+		const char *a = (*argv)[0];
+
+		if (!strncmp(a, "--id=", 5))
+			o->id = a + 5;
+		else if (!strncmp(a, "--target=", 9))
+			o->target = a + 9;
+		else if (!strncmp(a, "--description=", 14))
+			o->description = a + 14;
+		else if (!strncmp(a, "--out=", 6))
+			o->out = a + 6;
+		else
+			return -1;
+		(*argc)--;
+		(*argv)++;
+	}
+	return o->id && o->target && o->out && *argc > 0 && *argc % 3 == 0 ? 0 : -1;
+}
+
+static int write_file(const char *dir, const char *name, const struct ksp_update *u,
+		      int (*fn)(FILE *, const struct ksp_update *, char *, size_t))
+{
+	char path[4096], err[512];
+	FILE *f;
+	int rc;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	f = fopen(path, "w");
+	if (!f) {
+		perror(path);
+		return 1;
+	}
+	rc = fn(f, u, err, sizeof(err));
+	if (fclose(f) || rc) {
+		fprintf(stderr, "ksplice-pack: %s: %s\n", path, rc ? err : "write error");
+		return 1;
+	}
+	return 0;
+}
+
+static int build_units(struct unit_state *st, struct ksp_unit *units, int n,
+		       char **argv, const char *out)
+{
+	size_t unsupported = 0, changed = 0;
+	char path[4096], err[512];
+	int i;
+
+	for (i = 0; i < n; i++) {
+		if (unit_load(&st[i], argv[3 * i], argv[3 * i + 1], argv[3 * i + 2]))
+			return 1;
+		unsupported += report_unsupported(&st[i], argv[3 * i]);
+		changed += count_changes(&st[i].diff, KSP_CHANGED);
+		units[i] = (struct ksp_unit){ argv[3 * i], &st[i].pre, &st[i].post, &st[i].diff,
+					      &st[i].nobj };
+	}
+	if (unsupported) {
+		fprintf(stderr, "ksplice-pack: %zu unsupported change%s (listed above)\n",
+			unsupported, unsupported == 1 ? "" : "s");
+		return EXIT_UNSUPPORTED;
+	}
+	if (!changed)
+		return EXIT_NOCHANGE;
+	for (i = 0; i < n; i++) {
+		if (!count_changes(&st[i].diff, KSP_CHANGED))
+			continue;
+		snprintf(path, sizeof(path), "%s/code_%d.o", out, i);
+		if (ksp_write_newobj(&st[i].pre, &st[i].post, &st[i].diff, argv[3 * i], i, path,
+				     &st[i].nobj, err, sizeof(err))) {
+			fprintf(stderr, "ksplice-pack: %s\n", err);
+			return 1;
+		}
+	}
+	return 0;
+}
+
+static int cmd_build(int argc, char **argv)
+{
+	struct build_opts o = { NULL, NULL, "", NULL };
+	struct unit_state *st;
+	struct ksp_unit *units;
+	struct ksp_update u;
+	int n, i, rc;
+
+	if (parse_build(&argc, &argv, &o))
+		return usage();
+	n = argc / 3;
+	st = calloc((size_t)n, sizeof(*st));
+	units = calloc((size_t)n, sizeof(*units));
+	if (!st || !units) {
+		fprintf(stderr, "ksplice-pack: out of memory\n");
+		free(st);
+		free(units);
+		return 1;
+	}
+	rc = build_units(st, units, n, argv, o.out);
+	u = (struct ksp_update){ o.id, o.target, o.description, units, (size_t)n };
+	if (!rc)
+		rc = write_file(o.out, "pre.c", &u, ksp_write_pre_c) ||
+		     write_file(o.out, "new.c", &u, ksp_write_new_c) ||
+		     write_file(o.out, "manifest.json", &u, ksp_write_manifest);
+	for (i = 0; i < n; i++)
+		unit_free(&st[i]);
+	free(st);
+	free(units);
+	return rc;
+}
+
+int main(int argc, char **argv)
+{
+	if (argc < 2)
+		return usage();
+	if (!strcmp(argv[1], "diff"))
+		return cmd_diff(argc - 2, argv + 2);
+	if (!strcmp(argv[1], "build"))
+		return cmd_build(argc - 2, argv + 2);
+	return usage();
+}

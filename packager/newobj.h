@@ -1,0 +1,48 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The new-code object of one unit: the changed and new functions of the post
+ * build with their relocations, the read-only local data they use (strings,
+ * const tables), new static data, and the entries of the special sections
+ * (special.h) that belong to the included code. Every other reference becomes
+ * an undefined symbol named by its label (kmod/ksplice_abi.h); a static local
+ * is named by the *pre* build's numbered name, so the new code uses the
+ * running kernel's instance. Each replaced function gets a global alias
+ * "__ksplice_new_<unit index>_<n>" for the generated main.c.
+ */
+#ifndef KSPLICE_NEWOBJ_H
+#define KSPLICE_NEWOBJ_H
+
+#include "diff.h"
+
+struct ksp_label {
+	char *label;		/* "name" or "name%unit" */
+	char *name;		/* the kallsyms name */
+};
+
+struct ksp_patch {
+	char *label;		/* the replaced function's label (pre build) */
+	char *name;
+	char *alias;		/* global symbol of the new code */
+	uint64_t size;
+};
+
+struct ksp_newobj {
+	struct ksp_label *labels;
+	size_t nr_labels;
+	struct ksp_patch *patches;
+	size_t nr_patches;
+	size_t nr_new_funcs;
+	size_t nr_sections;	/* sections written, for the manifest */
+	uint64_t code_size;	/* bytes of included functions */
+};
+
+/* The label of symbol sym of k, for a unit path. Returns malloc'd text. */
+char *ksp_label_of(const struct kelf *k, int sym, const char *unit);
+
+/* Write the object to out_path. Returns 0, or -1 with a message in err. */
+int ksp_write_newobj(const struct kelf *pre, const struct kelf *post,
+		     const struct ksp_diff *d, const char *unit, int unit_index,
+		     const char *out_path, struct ksp_newobj *res, char *err, size_t errlen);
+void ksp_newobj_free(struct ksp_newobj *res);
+
+#endif /* KSPLICE_NEWOBJ_H */
