@@ -1,0 +1,182 @@
+// SPDX-License-Identifier: GPL-2.0
+/* libelf: read a module's name; bind a new module's labels to addresses. */
+#include <errno.h>
+#include <fcntl.h>
+#include <gelf.h>
+#include <libelf.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include "ksplice.h"
+
+static Elf *open_elf(const char *path, int *fd, Elf_Cmd cmd,
+		     struct ks_err *err)
+{
+	Elf *elf;
+
+	if (elf_version(EV_CURRENT) == EV_NONE) {
+		ks_fail(err, "libelf: %s", elf_errmsg(-1));
+		return NULL;
+	}
+	*fd = open(path, cmd == ELF_C_RDWR ? O_RDWR : O_RDONLY);
+	if (*fd < 0) {
+		ks_fail(err, "%s: %s", path, strerror(errno));
+		return NULL;
+	}
+	elf = elf_begin(*fd, cmd, NULL);
+	if (!elf || elf_kind(elf) != ELF_K_ELF) {
+		ks_fail(err, "%s: not an ELF file", path);
+		if (elf)
+			elf_end(elf);
+		close(*fd);
+		return NULL;
+	}
+	return elf;
+}
+
+static Elf_Scn *find_section(Elf *elf, const char *name)
+{
+	Elf_Scn *scn = NULL;
+	size_t shstrndx;
+	GElf_Shdr sh;
+
+	if (elf_getshdrstrndx(elf, &shstrndx))
+		return NULL;
+	while ((scn = elf_nextscn(elf, scn))) {
+		const char *n;
+
+		if (!gelf_getshdr(scn, &sh))
+			continue;
+		n = elf_strptr(elf, shstrndx, sh.sh_name);
+		if (n && !strcmp(n, name))
+			return scn;
+	}
+	return NULL;
+}
+
+/* The module's name: "name=" in .modinfo. */
+int ks_module_name(const char *path, char *name, size_t size,
+		   struct ks_err *err)
+{
+	Elf_Scn *scn;
+	Elf_Data *d;
+	int fd, ret = -1;
+	Elf *elf = open_elf(path, &fd, ELF_C_READ, err);
+	size_t i;
+
+	if (!elf)
+		return -1;
+	scn = find_section(elf, ".modinfo");
+	d = scn ? elf_getdata(scn, NULL) : NULL;
+	for (i = 0; d && i < d->d_size; i += strlen((char *)d->d_buf + i) + 1) {
+		const char *s = (const char *)d->d_buf + i;
+
+		if (!strncmp(s, "name=", 5) && strlen(s + 5) < size) {
+			strcpy(name, s + 5);
+			ret = 0;
+			break;
+		}
+		if (!memchr(s, 0, d->d_size - i))
+			break;
+	}
+	if (ret)
+		ks_fail(err, "%s: not a kernel module (no name in .modinfo)",
+			path);
+	elf_end(elf);
+	close(fd);
+	return ret;
+}
+
+/* Address of label in "label address" lines; 0 if absent. */
+static int lookup(const char *symbols, const char *label, unsigned long *addr)
+{
+	size_t len = strlen(label);
+	const char *p = symbols;
+
+	while (p && *p) {
+		if (!strncmp(p, label, len) && p[len] == ' ') {
+			*addr = strtoul(p + len + 1, NULL, 0);
+			return 1;
+		}
+		p = strchr(p, '\n');
+		if (p)
+			p++;
+	}
+	return 0;
+}
+
+static int copy_file(const char *in, const char *out, struct ks_err *err)
+{
+	char buf[65536];
+	int ifd = open(in, O_RDONLY), ofd;
+	ssize_t n = 0;
+
+	if (ifd < 0)
+		return ks_fail(err, "%s: %s", in, strerror(errno));
+	ofd = open(out, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	if (ofd < 0) {
+		close(ifd);
+		return ks_fail(err, "%s: %s", out, strerror(errno));
+	}
+	while ((n = read(ifd, buf, sizeof(buf))) > 0)
+		if (write(ofd, buf, n) != n) {
+			n = -1;
+			break;
+		}
+	close(ifd);
+	if (close(ofd) || n < 0)
+		return ks_fail(err, "copying %s to %s failed", in, out);
+	return 0;
+}
+
+static int bind_symbols(Elf *elf, const char *symbols, int *nr_bound,
+			struct ks_err *err)
+{
+	Elf_Scn *scn = find_section(elf, ".symtab");
+	Elf_Data *data;
+	GElf_Shdr sh;
+	size_t i, n;
+
+	if (!scn || !gelf_getshdr(scn, &sh) || !(data = elf_getdata(scn, NULL)))
+		return ks_fail(err, "no symbol table");
+	n = sh.sh_entsize ? sh.sh_size / sh.sh_entsize : 0;
+	for (i = 1; i < n; i++) {
+		unsigned long addr;
+		const char *name;
+		GElf_Sym sym;
+
+		if (!gelf_getsym(data, i, &sym) || sym.st_shndx != SHN_UNDEF)
+			continue;
+		name = elf_strptr(elf, sh.sh_link, sym.st_name);
+		if (!name || !*name || !lookup(symbols, name, &addr))
+			continue;
+		sym.st_shndx = SHN_ABS;
+		sym.st_value = addr;
+		if (!gelf_update_sym(data, i, &sym))
+			return ks_fail(err, "libelf: %s", elf_errmsg(-1));
+		(*nr_bound)++;
+	}
+	elf_flagdata(data, ELF_C_SET, ELF_F_DIRTY);
+	return 0;
+}
+
+int ks_link_new(const char *in, const char *out, const char *symbols,
+		int *nr_bound, struct ks_err *err)
+{
+	int fd, ret;
+	Elf *elf;
+
+	*nr_bound = 0;
+	if (copy_file(in, out, err))
+		return -1;
+	elf = open_elf(out, &fd, ELF_C_RDWR, err);
+	if (!elf)
+		return -1;
+	elf_flagelf(elf, ELF_C_SET, ELF_F_LAYOUT);
+	ret = bind_symbols(elf, symbols, nr_bound, err);
+	if (!ret && elf_update(elf, ELF_C_WRITE) < 0)
+		ret = ks_fail(err, "%s: libelf: %s", out, elf_errmsg(-1));
+	elf_end(elf);
+	close(fd);
+	return ret;
+}
