@@ -5,8 +5,8 @@
 #   make kernel   fetch and prepare the reference kernel in $KSPLICE_CACHE
 #   make check    every test, TAP, ending with "N passed, N failed"
 #   make demo     create, apply and undo the printk update in the stock kernel
-#   make eval     the security-fix corpus (long)
-#   make bench    benchmarks that print figures
+#   make eval     the security-fix corpus (long; EVAL_ARGS="--sample 20")
+#   make bench    every benchmark (*.bench), printing figures and ratios
 #
 # The reference kernel is kbuild/reference-kernel.conf.
 
@@ -33,10 +33,12 @@ demo: deps kernel all
 	@tests/demo/run-demo
 
 eval: deps kernel all
-	@tests/eval/run-eval $(EVAL_ARGS)
+	@eval/run-eval $(EVAL_ARGS)
 
+# Every benchmark is an executable *.bench (it prints its figures and ratios).
 bench: deps kernel all
-	@tests/bench/run-bench $(BENCH_ARGS)
+	@set -e; for b in $$(find . -name '*.bench' -type f -perm -u+x | sort); do \
+		echo "=== $$b"; $$b; done
 
 clean:
 	for d in $(SUBDIRS); do $(MAKE) -C $$d clean; done
