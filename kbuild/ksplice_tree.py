@@ -1,0 +1,242 @@
+"""Questions ksplice-create asks of a kernel tree: which files a patch
+touches, which compilation units they are (headers: the units that include
+them), and which target (vmlinux or a module) each unit is linked into, from
+the kbuild Makefiles and the target .config."""
+import os
+import re
+import subprocess
+
+MAX_HEADER_UNITS = 60
+
+
+class TreeError(Exception):
+    pass
+
+
+def read_config(path):
+    cfg = {}
+    with open(path, errors="replace") as f:
+        for ln in f:
+            m = re.match(r'(CONFIG_\w+)=(.*)', ln.strip())
+            if m:
+                v = m.group(2)
+                cfg[m.group(1)] = v[1:-1] if v.startswith('"') and v.endswith('"') else v
+    return cfg
+
+
+def as_version(cc):
+    """The assembler version as kbuild's scripts/as-version.sh computes it (2.40 -> 24000)."""
+    try:
+        out = subprocess.run([cc, "-Wa,--version", "-c", "-x", "assembler", "/dev/null",
+                              "-o", "/dev/null"], stdout=subprocess.PIPE,
+                             stderr=subprocess.STDOUT, text=True).stdout
+    except OSError:
+        return 0
+    m = re.search(r"GNU assembler.* (\d+)\.(\d+)(?:\.(\d+))?", out)
+    if not m:
+        return 0
+    return int(m.group(1)) * 10000 + int(m.group(2)) * 100 + int(m.group(3) or 0)
+
+
+def abi_version(header):
+    m = re.search(r"#define\s+KSPLICE_ABI_VERSION\s+(\d+)", open(header).read())
+    return int(m.group(1)) if m else 0
+
+
+def _patch_paths(text):
+    olds, news = [], []
+    for ln in text.splitlines():
+        if ln.startswith("--- "):
+            olds.append(ln[4:].split("\t")[0].strip())
+        elif ln.startswith("+++ "):
+            news.append(ln[4:].split("\t")[0].strip())
+    return list(zip(olds, news))
+
+
+def _strip(path, n):
+    parts = path.split("/")
+    return "/".join(parts[n:]) if len(parts) > n else None
+
+
+def patch_files(text, tree, patch_file):
+    """The files (relative to the tree) a patch touches, and its -p level."""
+    pairs = _patch_paths(text)
+    if not pairs:
+        return [], 1
+    outputs = []
+    for strip in (1, 0):
+        p = subprocess.run(["patch", "--dry-run", f"-p{strip}", "-d", tree, "-i", patch_file,
+                            "-N", "-s", "-r", "-"], stdout=subprocess.PIPE,
+                           stderr=subprocess.STDOUT, text=True)
+        if p.returncode == 0:
+            files = []
+            for old, new in pairs:
+                for path in (new, old):
+                    if path != "/dev/null":
+                        rel = _strip(path, strip)
+                        if rel and rel not in files:
+                            files.append(rel)
+                        break
+            for old, new in pairs:
+                if old == "/dev/null" or new == "/dev/null":
+                    raise TreeError(f"the patch creates or deletes a file ({new}): "
+                                    "not supported")
+            return files, strip
+        outputs.append(p.stdout)
+    raise TreeError("the patch does not apply to the tree:\n" + outputs[0].strip())
+
+
+def _makefile_rules(tree, d):
+    """[(variable, [words])] of the assignments in d's Makefile/Kbuild."""
+    rules = []
+    for name in ("Kbuild", "Makefile"):
+        path = os.path.join(tree, d, name)
+        if not os.path.isfile(path):
+            continue
+        text = open(path, errors="replace").read().replace("\\\n", " ")
+        for ln in text.splitlines():
+            m = re.match(r"\s*([\w./$()-]+)\s*[:+?]?=\s*(.*)", ln)
+            if m:
+                rules.append((m.group(1), m.group(2).split("#")[0].split()))
+    return rules
+
+
+def _cond(var_cond, cfg):
+    """'y', 'm' or None for the part after the last '-' of a kbuild variable."""
+    if var_cond in ("y", "objs"):
+        return "y"
+    if var_cond == "m":
+        return "m"
+    m = re.fullmatch(r"\$\((CONFIG_\w+)\)", var_cond)
+    if m:
+        v = cfg.get(m.group(1))
+        return v if v in ("y", "m") else None
+    return None
+
+
+def _find(tree, d, obj, cfg, depth=0):
+    """(kind, name): ('vmlinux', None), ('module', name), ('lib', None) or None."""
+    if depth > 4:
+        return None
+    for var, words in _makefile_rules(tree, d):
+        if obj not in words:
+            continue
+        m = re.fullmatch(r"(.+)-(y|m|objs|\$\(CONFIG_\w+\))", var)
+        if not m:
+            continue
+        prefix, c = m.group(1), _cond(m.group(2), cfg)
+        if c is None:
+            continue
+        if prefix == "obj":
+            return ("vmlinux", None) if c == "y" else ("module", obj[:-2].split("/")[-1])
+        if prefix == "lib":
+            return ("lib", None)
+        if prefix in ("ccflags", "asflags", "subdir", "targets", "always", "hostprogs"):
+            continue
+        found = _find(tree, d, prefix + ".o", cfg, depth + 1)
+        if found:
+            return found
+    return None
+
+
+def _dir_built(tree, d, cfg):
+    """Is directory d descended into in this configuration (best effort)?"""
+    while d and "/" in d:
+        parent, base = os.path.dirname(d), os.path.basename(d)
+        seen = False
+        for var, words in _makefile_rules(tree, parent):
+            if base + "/" in words:
+                seen = True
+                m = re.fullmatch(r"(obj|subdir)-(y|m|\$\(CONFIG_\w+\))", var)
+                if m and _cond(m.group(2), cfg):
+                    break
+        else:
+            if seen:
+                return False
+        d = parent
+    return True
+
+
+def unit_target(tree, unit, cfg):
+    """'vmlinux', a module name, 'lib' or None (not built in this configuration)."""
+    d, base = os.path.dirname(unit), os.path.basename(unit)[:-2] + ".o"
+    found = _find(tree, d, base, cfg)
+    if not found and d:
+        found = _find(tree, os.path.dirname(d), os.path.basename(d) + "/" + base, cfg)
+    if not found or not _dir_built(tree, d, cfg):
+        return None
+    kind, name = found
+    return kind if kind != "module" else name.replace("-", "_")
+
+
+def _include_names(header):
+    for pre in ("include/uapi/", "include/", "arch/x86/include/uapi/",
+                "arch/x86/include/generated/", "arch/x86/include/"):
+        if header.startswith(pre):
+            return header[len(pre):], None
+    return os.path.basename(header), os.path.dirname(header)
+
+
+def _grep_includers(tree, header):
+    name, local_dir = _include_names(header)
+    pat = r'^\s*#\s*include\s*[<"]' + re.escape(name) + r'[>"]'
+    if local_dir is None:
+        where = [e for e in sorted(os.listdir(tree))
+                 if os.path.isdir(os.path.join(tree, e)) and
+                 e not in ("Documentation", "tools", "scripts", "samples", "usr", "ksplice",
+                           "LICENSES", "arch")] + ["arch/x86"]
+    else:
+        where = [local_dir]
+    p = subprocess.run(["grep", "-rlE", "--include=*.c", "--include=*.h", pat] + where,
+                       cwd=tree, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    return [ln for ln in p.stdout.splitlines() if ln]
+
+
+def header_units(tree, header):
+    """The .c files that include header, directly or through other headers."""
+    seen, queue, units = {header}, [header], set()
+    while queue:
+        h = queue.pop()
+        for f in _grep_includers(tree, h):
+            if f.endswith(".c"):
+                units.add(f)
+            elif f not in seen and len(seen) < 200:
+                seen.add(f)
+                queue.append(f)
+    return sorted(units)
+
+
+IGNORED = re.compile(r"^(Documentation/|LICENSES/|MAINTAINERS$|CREDITS$|README)|\.(rst|txt)$")
+
+
+def units_of(tree, files, cfg, log):
+    """{unit: target} for the files of a patch, and notes to print."""
+    units, notes = {}, []
+    candidates = []
+    for f in files:
+        if IGNORED.search(f):
+            notes.append(f"{f}: documentation, ignored")
+        elif f.endswith(".c"):
+            candidates.append(f)
+        elif f.endswith(".h"):
+            inc = header_units(tree, f)
+            built = [u for u in inc if unit_target(tree, u, cfg)]
+            notes.append(f"{f}: included by {len(inc)} unit(s), "
+                         f"{len(built)} built in this configuration (include scan)")
+            if len(built) > MAX_HEADER_UNITS:
+                raise TreeError(f"{f} is included by {len(built)} built units: more than "
+                                f"{MAX_HEADER_UNITS}, not supported")
+            candidates += built
+        elif f.endswith((".S", ".s")):
+            raise TreeError(f"assembly changes are not supported: {f}")
+        else:
+            raise TreeError(f"changes to {f} are not supported (only .c and .h files)")
+    for u in candidates:
+        t = unit_target(tree, u, cfg)
+        if t is None:
+            notes.append(f"{u}: not built in this configuration, ignored")
+        elif t == "lib":
+            raise TreeError(f"{u} is a lib-y object (linked only when used): not supported")
+        else:
+            units[u] = t
+    return units, notes
