@@ -3,6 +3,7 @@
 compiled kernel object, in the format of kmod/ksplice_abi.h.
 
     mkpre.py [--symbol=LABEL]... [--description=TEXT] [--corrupt=FUNC:OFF]
+             [--as=FUNC:NAME:LABEL]
              OBJECT UNIT ID TARGET FUNC[:helper]... > pre.c
 
 OBJECT is the replica's compiled .o, UNIT its source path relative to the tree
@@ -12,7 +13,9 @@ kernel rewrites (ftrace nop, return thunks, retpolines, static calls, jump
 labels, alternatives, paravirt, lock prefixes) come from the object's
 relocation sections. The real generator is packager/; this one only lets the
 core's tests run before it exists and build deliberately wrong pre code
-(--corrupt=FUNC:OFFSET flips one byte).
+(--corrupt=FUNC:OFFSET flips one byte), or pre code taken from another
+update's new code (--as=FUNC:KALLSYMS_NAME:LABEL names it as the function it
+replaced).
 """
 import re
 import subprocess
@@ -128,8 +131,12 @@ def c_str(s):
 
 def main(argv):
     corrupt = {}
-    args, symlabels, desc = [], [], "test update"
+    args, symlabels, desc, rename = [], [], "test update", {}
     for a in argv[1:]:
+        if a.startswith("--as="):
+            fn, name, lab = a.split("=", 1)[1].split(":", 2)
+            rename[fn] = (name, lab)
+            continue
         if a.startswith("--symbol="):
             symlabels.append(a.split("=", 1)[1])
         elif a.startswith("--description="):
@@ -181,7 +188,8 @@ def main(argv):
             out.append(f"\t{{ {off}, {length}, {kind_} }},")
         out.append("\t{ 0 }\n};")
         flags = "0" if kind == "helper" else "KSPLICE_PRE_REPLACE"
-        funcs.append(f"\t{{ {c_str(label(fname))}, {c_str(fname)}, code_{cid}, "
+        kname, flabel = rename.get(fname, (fname, label(fname)))
+        funcs.append(f"\t{{ {c_str(flabel)}, {c_str(kname)}, code_{cid}, "
                      f"{size}, {flags}, relocs_{cid}, {len(rs)}, "
                      f"ranges_{cid}, {len(rg)} }},")
     out.append("static const struct ksplice_pre_func funcs[] = {")
