@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * core.c: the ksplice core module: registration of the update modules and the
+ * the ksplice core module: registration of the update modules and the
  * life of an update object.
  *
  * ksplice_register_pre() (from a pre module's init) creates the update
@@ -194,8 +194,11 @@ static int register_pre_locked(const struct ksplice_pre *pre,
 		update->abort_cause = KSPLICE_TARGET_NOT_LOADED;
 		goto fail;
 	}
-	if (!update->description && pre->description)
+	if (!update->description && pre->description) {
 		update->description = kstrdup(pre->description, GFP_KERNEL);
+		if (update->description)
+			strim(update->description);
+	}
 	ret = ksplice_match_pre(update, target, pre);
 	if (ret)
 		goto fail;

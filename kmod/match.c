@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * match.c: run-pre matching, as in Ksplice.
+ * run-pre matching, as in Ksplice.
  *
  * Every function of a pre module (the pre build's code of the functions to
  * replace, and of helpers that only settle ambiguous static symbols) must be

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * patch.c: applying and reversing an update.
+ * applying and reversing an update.
  *
  * Apply: with every CPU stopped (stop_machine), check that no task's stack
  * holds an address inside a function being replaced (the saved instruction

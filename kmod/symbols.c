@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * symbols.c: kallsyms for the core module.
+ * kallsyms for the core module.
  *
  * Linux 6.1 exports neither kallsyms_lookup_name() nor the kallsyms iterators
  * nor text_poke(); the address of kallsyms_lookup_name() is taken from a kprobe

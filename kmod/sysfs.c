@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * sysfs.c: /sys/kernel/ksplice/<id>/
+ * /sys/kernel/ksplice/<id>/
  *
  *  stage        preparing | applied | reversed; write "applied", "reversed"
  *               or "cleanup" (removes an update that is not applied)
@@ -102,10 +102,8 @@ static ssize_t description_show(struct kobject *kobj,
 				struct kobj_attribute *attr, char *buf)
 {
 	const char *d = to_update(kobj)->description;
-	size_t len = d ? strlen(d) : 0;
 
-	return sysfs_emit(buf, "%s%s", d ?: "",
-			  len && d[len - 1] == '\n' ? "" : "\n");
+	return sysfs_emit(buf, "%s\n", d ?: "");
 }
 
 static ssize_t targets_show(struct kobject *kobj, struct kobj_attribute *attr,

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * text.c: writing kernel text.
+ * writing kernel text.
  *
  * Kernel and module text is read-only (STRICT_KERNEL_RWX, STRICT_MODULE_RWX)
  * and must never be made writable by flipping CR0.WP. We use the kernel's own

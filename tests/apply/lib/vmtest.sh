@@ -69,6 +69,7 @@ vm_run() {
 	shift 2
 	vm_log=$KSPLICE_TOP/build/vm-logs/apply-$name.log
 	mkdir -p "$(dirname "$vm_log")"
+	rm -f "$vm_log"	# never read an earlier run's results
 	vm_rc=0
 	"$KSPLICE_TOP/tests/vm/run-vm" --file "$vm_out/bin:/ksplice/bin" "$@" \
 		--log "$vm_log" "$script" >/dev/null 2>&1 || vm_rc=$?
