@@ -99,7 +99,7 @@ struct ksplice_pre {
 struct ksplice_patch {
 	const char *label;
 	void *new_addr;
-	u32 new_size;
+	u32 new_size;		/* 0: the core asks kallsyms for the size */
 };
 
 struct ksplice_new {
@@ -110,6 +110,11 @@ struct ksplice_new {
 	u32 nr_patches;
 };
 
+/*
+ * Both return 0 or a negative errno, which the module's init should return:
+ * on failure (e.g. run-pre matching found no match) the module does not load
+ * and /sys/kernel/ksplice/<id>/abort_cause says why (ksplice-apply reads it).
+ */
 int ksplice_register_pre(const struct ksplice_pre *pre, struct module *owner);
 void ksplice_unregister_pre(const struct ksplice_pre *pre);
 int ksplice_register_new(const struct ksplice_new *new, struct module *owner);
