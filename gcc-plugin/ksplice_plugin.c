@@ -214,6 +214,7 @@ static struct {
 	FILE *dump;
 	struct strbuf records;	/* the unit's records, emitted at the end */
 	struct strbuf pending;	/* inline/uses lines of the current function */
+	struct strbuf asm_syms;	/* asmsym lines */
 	tree pending_fn;
 	unsigned long long toplevel_asm;
 	bool have_toplevel_asm;
@@ -868,6 +869,9 @@ static void hash_attributes(struct hasher *h, tree decl)
 	for (a = DECL_ATTRIBUTES(decl); a; a = TREE_CHAIN(a)) {
 		tree arg;
 
+		/* The section is a record field of its own. */
+		if (is_attribute_p("section", get_attribute_name(a)))
+			continue;
 		h_str(h, "attr");
 		h_str(h, IDENTIFIER_POINTER(get_attribute_name(a)));
 		for (arg = TREE_VALUE(a); arg && TREE_CODE(arg) == TREE_LIST;
@@ -1420,8 +1424,6 @@ static void record_data(tree decl, struct strbuf *names)
 	if (DECL_SIZE_UNIT(decl) && tree_fits_shwi_p(DECL_SIZE_UNIT(decl)))
 		size = tree_to_shwi(DECL_SIZE_UNIT(decl));
 	h_init(&h, "data", name);
-	h_int(&h, size);
-	h_int(&h, DECL_ALIGN(decl));
 	h_int(&h, TREE_READONLY(decl));
 	hash_in_dyndbg = !strcmp(sec, "__dyndbg");
 	if (DECL_INITIAL(decl) && DECL_INITIAL(decl) != error_mark_node)
@@ -1507,6 +1509,36 @@ static void record_aliases(void)
 	}
 }
 
+/* "asmsym" records: the labels a top-level asm statement defines
+ * ("name:" at the start of a statement, not numeric, not .L). */
+static void record_asm_labels(const char *text)
+{
+	const char *p = text;
+
+	while (*p) {
+		const char *start, *q;
+
+		while (*p == ' ' || *p == '\t' || *p == '\n' || *p == ';')
+			p++;
+		start = p;
+		for (q = p; ISALNUM(*q) || *q == '_' || *q == '.' || *q == '$';)
+			q++;
+		if (q > start && *q == ':' && !ISDIGIT(*start) &&
+		    strncmp(start, ".L", 2)) {
+			char *name = xstrndup(start, q - start);
+
+			sb_puts(&ks.asm_syms, "asmsym");
+			sb_field(&ks.asm_syms, name);
+			sb_puts(&ks.asm_syms, "\n");
+			free(name);
+			p = q + 1;
+			continue;
+		}
+		while (*p && *p != '\n' && *p != ';')
+			p++;
+	}
+}
+
 static void toplevel_asm_cb(void *gcc_data, void *user_data)
 {
 	asm_node *a;
@@ -1518,6 +1550,7 @@ static void toplevel_asm_cb(void *gcc_data, void *user_data)
 	for (a = symtab->first_asm_symbol(); a; a = a->next) {
 		ks.have_toplevel_asm = true;
 		hash_template(&h, TREE_STRING_POINTER(a->asm_str));
+		record_asm_labels(TREE_STRING_POINTER(a->asm_str));
 	}
 	h_end(&h);
 	ks.toplevel_asm = h.h;
@@ -1560,6 +1593,8 @@ static void finish_unit_cb(void *gcc_data, void *user_data)
 		sb_printf(&tail, "asm %016llx", ks.toplevel_asm);
 		add_record(&ks.records, tail.buf);
 		tail.len = 0;
+		sb_add(&ks.records, ks.asm_syms.buf ? ks.asm_syms.buf : "",
+		       ks.asm_syms.len);
 	}
 	sb_printf(&head, "ksplice-records %d\nunit", RECORDS_VERSION);
 	sb_field(&head, ks.unit);

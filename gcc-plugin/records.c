@@ -423,6 +423,19 @@ static int parse_record(struct parser *p, struct line *l)
 		p->unit->asm_sum = sdup(p, l->f[1]);
 		return p->unit->asm_sum ? 0 : -1;
 	}
+	if (!strcmp(kind, "asmsym")) {
+		char *name;
+		size_t cap = p->r->n_asm_syms;
+
+		if (l->n != 2)
+			return fail(p->err, p->errlen, "line %lu: bad asmsym record",
+				    l->no);
+		name = sdup(p, l->f[1]);
+		if (!name || push_str(&p->r->asm_syms, &p->r->n_asm_syms, &cap,
+				      name))
+			return free(name), fail(p->err, p->errlen, "out of memory");
+		return 0;
+	}
 	if (!strcmp(kind, "end")) {
 		/* n counts the unit's lines before "end", header included. */
 		if (l->n != 2 || strtoul(l->f[1], NULL, 10) != p->unit_lines)
@@ -608,6 +621,7 @@ void ks_records_free(struct ks_records *r)
 		free(r->types[i].unit);
 		free(r->types[i].sum);
 	}
+	free_strs(r->asm_syms, r->n_asm_syms);
 	free(r->units);
 	free(r->funcs);
 	free(r->data);
@@ -1186,7 +1200,9 @@ int ks_records_print_json(FILE *f, const struct ks_records *r)
 		json_str(f, r->units[i].asm_sum);
 		fputc('}', f);
 	}
-	fputs("],\n \"functions\": [", f);
+	fputs("],\n \"asm_symbols\": ", f);
+	json_strs(f, r->asm_syms, r->n_asm_syms);
+	fputs(",\n \"functions\": [", f);
 	for (i = 0, sep = "\n  "; i < r->n_funcs; i++) {
 		if (r->funcs[i].alias_of)
 			continue;

@@ -81,6 +81,8 @@ struct ks_records {
 	size_t n_data;
 	struct ks_type *types;	/* sorted by name */
 	size_t n_types;
+	char **asm_syms;	/* labels defined by top-level asm */
+	size_t n_asm_syms;
 };
 
 /* Function change reasons, in report order. */

@@ -1,0 +1,2 @@
+int f(int x) { return x + 1; }
+int added(int x) { return x * 5; }

@@ -1,0 +1,4 @@
+extern int ext(int);
+int f(int x) { return ext(x) + 1; }
+static int helper(int y) { return ext(y * 3); }
+int g(int x) { return helper(x) + helper(x + 1); }
