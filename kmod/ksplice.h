@@ -100,6 +100,10 @@ struct ksplice_update {
 	struct list_head targets;
 	struct work_struct cleanup_work;
 	bool dead;
+	/* the last successful apply or reverse, for sysfs "timing" */
+	unsigned int tries;
+	u64 stop_machine_ns;	/* the whole stop_machine() call */
+	u64 stopped_ns;		/* inside, with every CPU stopped */
 };
 
 extern struct mutex ksplice_mutex;

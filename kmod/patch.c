@@ -26,6 +26,7 @@
 #include <linux/sched/task_stack.h>
 #include <linux/stop_machine.h>
 #include <linux/string.h>
+#include <linux/timekeeping.h>
 #include "ksplice.h"
 
 #define KSPLICE_TRIES 5
@@ -34,6 +35,7 @@ struct stop_args {
 	struct ksplice_update *update;
 	bool reverse;
 	const char *cause;	/* abort cause when the call fails */
+	u64 stopped_ns;
 };
 
 /* The function (or new code) of update containing addr, if any. */
@@ -148,18 +150,23 @@ static int write_trampolines(struct stop_args *a)
 static int stopped(void *data)
 {
 	struct stop_args *a = data;
+	u64 start = ktime_get_ns();
+	int ret;
 
 	if (check_stacks(a)) {
 		a->cause = KSPLICE_CODE_BUSY;
 		return -EBUSY;
 	}
-	return write_trampolines(a);
+	ret = write_trampolines(a);
+	a->stopped_ns = ktime_get_ns() - start;
+	return ret;
 }
 
 /* Stop the machine and try; retry on code_busy. */
 static int try_stopped(struct stop_args *a)
 {
 	int tries, ret = -EBUSY;
+	u64 start = 0, end = 0;
 
 	for (tries = 0; tries < KSPLICE_TRIES; tries++) {
 		if (tries)
@@ -167,14 +174,20 @@ static int try_stopped(struct stop_args *a)
 		a->cause = KSPLICE_UNEXPECTED;
 		cpus_read_lock();
 		mutex_lock(ksplice_kernel.text_mutex);
+		start = ktime_get_ns();
 		ret = ksplice_kernel.stop_machine_cpuslocked(stopped, a, NULL);
+		end = ktime_get_ns();
 		mutex_unlock(ksplice_kernel.text_mutex);
 		cpus_read_unlock();
 		if (ret != -EBUSY)
 			break;
 	}
-	if (!ret)
+	if (!ret) {
 		ksplice_text_sync();
+		a->update->tries = tries + 1;
+		a->update->stop_machine_ns = end - start;
+		a->update->stopped_ns = a->stopped_ns;
+	}
 	return ret;
 }
 

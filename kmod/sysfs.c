@@ -9,6 +9,8 @@
  *  description  the update's description
  *  targets      lines "target new_module" (new_module "-" if none loaded)
  *  symbols      (root only) lines "label address", every resolved label
+ *  timing       the last apply/reverse: tries, stop_machine_ns (the whole
+ *               call), stopped_ns (with every CPU stopped)
  */
 #define pr_fmt(fmt) "ksplice: " fmt
 
@@ -121,11 +123,26 @@ static ssize_t targets_show(struct kobject *kobj, struct kobj_attribute *attr,
 	return n;
 }
 
+static ssize_t timing_show(struct kobject *kobj, struct kobj_attribute *attr,
+			   char *buf)
+{
+	struct ksplice_update *update = to_update(kobj);
+	ssize_t n;
+
+	mutex_lock(&ksplice_mutex);
+	n = sysfs_emit(buf, "tries %u\nstop_machine_ns %llu\nstopped_ns %llu\n",
+		       update->tries, update->stop_machine_ns,
+		       update->stopped_ns);
+	mutex_unlock(&ksplice_mutex);
+	return n;
+}
+
 static struct kobj_attribute stage_attr = __ATTR_RW_MODE(stage, 0600);
 static struct kobj_attribute abort_cause_attr = __ATTR_RO(abort_cause);
 static struct kobj_attribute conflicts_attr = __ATTR_RO(conflicts);
 static struct kobj_attribute description_attr = __ATTR_RO(description);
 static struct kobj_attribute targets_attr = __ATTR_RO(targets);
+static struct kobj_attribute timing_attr = __ATTR_RO(timing);
 
 /* "label address" lines of every pinned label, into buf (NULL: measure). */
 static size_t format_symbols(struct ksplice_update *update, char *buf,
@@ -186,6 +203,7 @@ static struct attribute *update_attrs[] = {
 	&conflicts_attr.attr,
 	&description_attr.attr,
 	&targets_attr.attr,
+	&timing_attr.attr,
 	NULL,
 };
 
