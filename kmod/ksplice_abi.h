@@ -102,12 +102,39 @@ struct ksplice_patch {
 	u32 new_size;		/* 0: the core asks kallsyms for the size */
 };
 
+/*
+ * A hook of kmod/ksplice-patch.h: the patch's custom code, called by the core
+ * around apply and undo (kmod/hooks.c). fn is int (*)(void) for the pre and
+ * check kinds, void (*)(void) for the others.
+ */
+enum ksplice_hook_kind {
+	KSPLICE_HOOK_PRE_APPLY,
+	KSPLICE_HOOK_CHECK_APPLY,
+	KSPLICE_HOOK_APPLY,
+	KSPLICE_HOOK_POST_APPLY,
+	KSPLICE_HOOK_FAIL_APPLY,
+	KSPLICE_HOOK_PRE_REVERSE,
+	KSPLICE_HOOK_CHECK_REVERSE,
+	KSPLICE_HOOK_REVERSE,
+	KSPLICE_HOOK_POST_REVERSE,
+	KSPLICE_HOOK_FAIL_REVERSE,
+	KSPLICE_NR_HOOK_KINDS
+};
+
+struct ksplice_hook {
+	u32 kind;		/* enum ksplice_hook_kind */
+	const char *name;	/* the function's name, for people */
+	void *fn;
+};
+
 struct ksplice_new {
 	u32 abi_version;
 	const char *id;
 	const char *target;
 	const struct ksplice_patch *patches;
 	u32 nr_patches;
+	const struct ksplice_hook *hooks;	/* may be NULL */
+	u32 nr_hooks;
 };
 
 /*
