@@ -18,7 +18,7 @@
 #include <linux/module.h>
 #include <linux/slab.h>
 #include <linux/string.h>
-#include "ksplice.h"
+#include "custom.h"
 
 DEFINE_MUTEX(ksplice_mutex);
 LIST_HEAD(ksplice_updates);
@@ -329,6 +329,8 @@ int ksplice_register_new(const struct ksplice_new *new, struct module *owner)
 	    strcmp(update->abort_cause, KSPLICE_OK))
 		goto out;
 	ret = make_trampolines(update, target, new);
+	if (!ret)
+		ret = ksplice_hooks_register(update, target, new, owner);
 	if (ret) {
 		kfree(target->tramps);
 		target->tramps = NULL;
@@ -355,6 +357,7 @@ void ksplice_unregister_new(const struct ksplice_new *new)
 	if (target && target->new_owner) {
 		/* we hold a reference while applied: cannot happen then */
 		WARN_ON(target->new_ref);
+		ksplice_hooks_unregister(target);
 		target->new_owner = NULL;
 		kfree(target->tramps);
 		target->tramps = NULL;
@@ -382,6 +385,7 @@ static void __exit ksplice_exit(void)
 		ksplice_cleanup_update(u);
 	mutex_unlock(&ksplice_mutex);
 	ksplice_sysfs_exit();
+	ksplice_shadow_exit();
 }
 
 module_init(ksplice_init);

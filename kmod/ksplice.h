@@ -86,6 +86,8 @@ struct ksplice_target {
 	unsigned int nr_labels;
 	struct ksplice_trampoline *tramps;
 	unsigned int nr_tramps;
+	const struct ksplice_hook *hooks;	/* of the new module (hooks.c) */
+	unsigned int nr_hooks;
 };
 
 struct ksplice_update {

@@ -27,7 +27,7 @@
 #include <linux/stop_machine.h>
 #include <linux/string.h>
 #include <linux/timekeeping.h>
-#include "ksplice.h"
+#include "custom.h"
 
 #define KSPLICE_TRIES 5
 
@@ -157,7 +157,17 @@ static int stopped(void *data)
 		a->cause = KSPLICE_CODE_BUSY;
 		return -EBUSY;
 	}
+	if (ksplice_call_int_hooks(a->update, a->reverse ?
+				   KSPLICE_HOOK_CHECK_REVERSE :
+				   KSPLICE_HOOK_CHECK_APPLY)) {
+		a->cause = KSPLICE_CALL_FAILED;
+		return -ECANCELED;
+	}
 	ret = write_trampolines(a);
+	if (!ret)
+		ksplice_call_void_hooks(a->update, a->reverse ?
+					KSPLICE_HOOK_REVERSE :
+					KSPLICE_HOOK_APPLY);
 	a->stopped_ns = ktime_get_ns() - start;
 	return ret;
 }
@@ -241,15 +251,22 @@ int ksplice_apply_update(struct ksplice_update *update)
 	ret = get_new_modules(update);
 	if (ret)
 		return ret;
-	ret = try_stopped(&a);
+	if (ksplice_call_int_hooks(update, KSPLICE_HOOK_PRE_APPLY)) {
+		a.cause = KSPLICE_CALL_FAILED;
+		ret = -ECANCELED;
+	} else {
+		ret = try_stopped(&a);
+	}
 	if (ret) {
 		update->abort_cause = a.cause;
 		if (ret == -EBUSY)
 			pr_err("Update %s: code_busy after %d tries:\n%s",
 			       update->id, KSPLICE_TRIES, update->conflicts);
+		ksplice_call_void_hooks(update, KSPLICE_HOOK_FAIL_APPLY);
 		put_new_modules(update);
 		return ret;
 	}
+	ksplice_call_void_hooks(update, KSPLICE_HOOK_POST_APPLY);
 	update->stage = KSPLICE_STAGE_APPLIED;
 	pr_info("Update %s applied successfully\n", update->id);
 	return 0;
@@ -292,14 +309,22 @@ int ksplice_reverse_update(struct ksplice_update *update)
 		update->abort_cause = KSPLICE_MODULE_BUSY;
 		return -EBUSY;
 	}
-	ret = try_stopped(&a);
+	if (ksplice_call_int_hooks(update, KSPLICE_HOOK_PRE_REVERSE)) {
+		a.cause = KSPLICE_CALL_FAILED;
+		ret = -ECANCELED;
+	} else {
+		ret = try_stopped(&a);
+	}
 	if (ret) {
 		update->abort_cause = a.cause;
 		if (ret == -EBUSY)
 			pr_err("Update %s: code_busy after %d tries:\n%s",
 			       update->id, KSPLICE_TRIES, update->conflicts);
+		ksplice_call_void_hooks(update, KSPLICE_HOOK_FAIL_REVERSE);
 		return ret;
 	}
+	ksplice_call_void_hooks(update, KSPLICE_HOOK_POST_REVERSE);
+	ksplice_hooks_free_shadows(update);
 	update->abort_cause = KSPLICE_OK;
 	update->stage = KSPLICE_STAGE_REVERSED;
 	put_new_modules(update);
