@@ -1,0 +1,85 @@
+#!/bin/bash
+# ksplice-create on the prepared reference tree: the printk update (tarball
+# layout, manifest, module metadata), a module target (fs/fat/misc.c is built
+# into fat.ko) and a header-only change (fs/fat/fat.h: the units that include
+# it are found, compiled, and only the functions whose code changed are in the
+# update). The tree is unchanged afterwards.
+. "$KSPLICE_TOP/tests/lib/tap.sh"
+. "$KSPLICE_TOP/kbuild/common.sh"
+tap_plan 22
+tree=$(ks_kernel_dir)/linux
+create=$KSPLICE_TOP/kbuild/ksplice-create
+P=$KSPLICE_TOP/tests/create/patches
+make -C "$KSPLICE_TOP/packager" >/dev/null
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+cd "$tmp" || exit 1
+ks_lock_heavy
+state() {
+	(cd "$tree" && find kernel/printk fs/fat \( -type f -o -type l \) -print0 | sort -z |
+		xargs -0 sha256sum | sha256sum)
+}
+before=$(state)
+
+# printk
+start=$(date +%s)
+"$create" --id=prk00001 --patch="$KSPLICE_TOP/patches/printk.patch" "$tree" >printk.log 2>&1
+rc=$?
+secs=$(($(date +%s) - start))
+tap_ok "$([ "$rc" = 0 ] && echo 1)" "printk: ksplice-create succeeds (${secs}s)"
+[ "$rc" = 0 ] || sed 's/^/# /' printk.log | tail -20
+tap_ok "$(tail -1 printk.log | grep -qx "Ksplice update tarball written to ksplice-prk00001.tar.gz" && echo 1)" \
+	"printk: last line names the tarball"
+tar -xzf ksplice-prk00001.tar.gz 2>/dev/null
+d=ksplice-prk00001
+want="api-version compiler contents description id ksplice.ko ksplice_prk00001_vmlinux_new.ko ksplice_prk00001_vmlinux_pre.ko manifest.json patch utsname vermagic"
+tap_ok "$([ "$(ls $d 2>/dev/null | sort | tr '\n' ' ')" = "$want " ] && echo 1)" "printk: tarball files: $want"
+tap_ok "$([ "$(cat $d/contents 2>/dev/null)" = "vmlinux ksplice_prk00001_vmlinux_pre.ko ksplice_prk00001_vmlinux_new.ko" ] && echo 1)" \
+	"printk: contents lists the vmlinux target and its two modules"
+tap_ok "$(cmp -s $d/patch "$KSPLICE_TOP/patches/printk.patch" && echo 1)" "printk: the patch is in the tarball"
+tap_ok "$([ "$(cat $d/utsname 2>/dev/null)" = "$(cat "$tree/ksplice/kernel.release")" ] && echo 1)" "printk: utsname is the tree's release"
+tap_ok "$([ "$(modinfo -F vermagic $d/ksplice_prk00001_vmlinux_new.ko 2>/dev/null | sed 's/ *$//')" = "$(cat $d/vermagic 2>/dev/null)" ] &&
+	grep -q "^6.1.0-47-amd64 SMP preempt mod_unload modversions" $d/vermagic && echo 1)" "printk: vermagic of the modules"
+tap_ok "$([ "$(modinfo -F depends $d/ksplice_prk00001_vmlinux_pre.ko 2>/dev/null)" = ksplice ] && echo 1)" \
+	"printk: the pre module depends on the core (ksplice_register_pre)"
+tap_ok "$(jq -e '.targets[0].units[0].changed | map(.name) == ["_printk"]' $d/manifest.json >/dev/null 2>&1 && echo 1)" \
+	"printk: manifest: _printk is the one changed function"
+tap_ok "$(jq -e '.targets[0].units[0].changed[0] | .pre_size > 0 and .post_size > .pre_size and (.pre_fnv1a | length) == 16' \
+	$d/manifest.json >/dev/null 2>&1 && echo 1)" "printk: manifest: sizes and pre-code checksum"
+und=$(readelf -sW $d/ksplice_prk00001_vmlinux_new.ko 2>/dev/null | awk '$7 == "UND" && $8 != "" { print $8 }' | LC_ALL=C sort | tr '\n' ' ')
+tap_ok "$([ "$und" = "__fentry__ __stack_chk_fail __x86_return_thunk ksplice_register_new ksplice_unregister_new vprintk " ] && echo 1)" \
+	"printk: the new module's undefined symbols are the labels + the core's API ($und)"
+secs=$(readelf -SW $d/ksplice_prk00001_vmlinux_new.ko 2>/dev/null | grep -oE '(__mcount_loc|\.return_sites|\.orc_unwind_ip|\.orc_unwind) ' | LC_ALL=C sort -u | tr -d ' ' | tr '\n' ' ')
+tap_ok "$([ "$secs" = ".orc_unwind .orc_unwind_ip .return_sites __mcount_loc " ] && echo 1)" \
+	"printk: special sections of the new code kept ($secs)"
+tap_ok "$(strings $d/ksplice_prk00001_vmlinux_new.ko | grep -qx "Quoth the kernel:" && echo 1)" \
+	"printk: the new string is in the new module"
+
+# module target
+"$create" --id=fat00001 --patch="$P/module-fat.patch" "$tree" >fat.log 2>&1
+rc=$?
+tap_ok "$([ "$rc" = 0 ] && echo 1)" "module target: ksplice-create succeeds"
+[ "$rc" = 0 ] || sed 's/^/# /' fat.log | tail -20
+tap_ok "$(grep -q "fs/fat/misc.c \[fat\]" fat.log && echo 1)" "module target: fs/fat/misc.c is mapped to module fat"
+tar -xzf ksplice-fat00001.tar.gz 2>/dev/null
+tap_ok "$([ "$(cat ksplice-fat00001/contents 2>/dev/null)" = "fat ksplice_fat00001_fat_pre.ko ksplice_fat00001_fat_new.ko" ] && echo 1)" \
+	"module target: contents names target fat"
+tap_ok "$(jq -e '[.targets[0].units[].changed[].name] == ["_fat_msg"]' ksplice-fat00001/manifest.json >/dev/null 2>&1 && echo 1)" \
+	"module target: _fat_msg changed"
+
+# header-only change
+"$create" --id=hdr00001 --patch="$P/header-fat.patch" "$tree" >hdr.log 2>&1
+rc=$?
+tap_ok "$([ "$rc" = 0 ] && echo 1)" "header change: ksplice-create succeeds"
+[ "$rc" = 0 ] || sed 's/^/# /' hdr.log | tail -20
+tap_ok "$(grep -qE "fs/fat/fat.h: included by [0-9]+ unit\(s\), 9 built in this configuration" hdr.log && echo 1)" \
+	"header change: prints how many units include the header"
+tar -xzf ksplice-hdr00001.tar.gz 2>/dev/null
+got=$(jq -r '[.targets[].units[].changed[].name] | sort | join(" ")' ksplice-hdr00001/manifest.json 2>/dev/null)
+tap_ok "$([ "$got" = "__fat_write_inode fat_fill_inode fat_generic_ioctl fat_setattr" ] && echo 1)" \
+	"header change: the functions using the inline (got: $got)"
+tap_ok "$(grep -q "msdos: no function changed" hdr.log && grep -q "vfat: no function changed" hdr.log && echo 1)" \
+	"header change: msdos and vfat include it but do not change"
+
+tap_ok "$([ "$(state)" = "$before" ] && echo 1)" "the tree is unchanged"
+tap_finish
