@@ -647,7 +647,40 @@ static void scan_template(const char *tpl, int opno, struct opuse *u)
 	}
 }
 
-/* The template with numeric local labels renumbered in order of appearance. */
+/*
+ * "__initcall__kmod_<mod>__<counter>_<line>_<fn><level>" (LEN bytes at NAME)
+ * -> "__initcall__kmod_<mod>__<fn><level>" appended to SB: the __COUNTER__
+ * and __LINE__ parts shift with unrelated edits. False when NAME is not one.
+ */
+static bool initcall_norm(struct strbuf *sb, const char *name, size_t len)
+{
+	static const char initcall[] = "__initcall__kmod_";
+	const size_t plen = sizeof(initcall) - 1;
+	const char *p, *q, *end = name + len;
+
+	if (len <= plen || strncmp(name, initcall, plen))
+		return false;
+	for (p = name + plen; p + 2 < end; p++) {
+		if (p[0] != '_' || p[1] != '_' || !ISDIGIT(p[2]))
+			continue;
+		for (q = p + 2; q < end && ISDIGIT(*q); q++)
+			;
+		if (q + 1 >= end || *q != '_' || !ISDIGIT(q[1]))
+			continue;
+		for (q++; q < end && ISDIGIT(*q); q++)
+			;
+		if (q >= end || *q != '_')
+			continue;
+		sb_add(sb, name, p - name);
+		sb_puts(sb, "__");
+		sb_add(sb, q + 1, end - q - 1);
+		return true;
+	}
+	return false;
+}
+
+/* The template with numeric local labels renumbered in order of
+ * appearance and initcall names normalized (initcall_norm). */
 static void hash_template(struct hasher *h, const char *tpl)
 {
 	struct strbuf sb = { NULL, 0, 0 };
@@ -662,6 +695,14 @@ static void hash_template(struct hasher *h, const char *tpl)
 					   p[-1] == '.' || p[-1] == '$' ||
 					   p[-1] == '%');
 
+		if (start && !strncmp(p, "__initcall__kmod_", 17)) {
+			while (ISALNUM(*q) || *q == '_')
+				q++;
+			if (!initcall_norm(&sb, p, q - p))
+				sb_add(&sb, p, q - p);
+			p = q;
+			continue;
+		}
 		if (start && ISDIGIT(*p)) {
 			while (ISDIGIT(*q))
 				q++;
@@ -1374,9 +1415,7 @@ static const char *var_section_name(tree decl)
 static void data_key(struct strbuf *sb, const char *name, struct ptrmap *ords,
 		     struct strbuf *names)
 {
-	static const char initcall[] = "__initcall__kmod_";
 	size_t n = norm_len(name);
-	const char *p;
 
 	if (n != strlen(name)) {
 		/* __UNIQUE_ID_<tag>NNN: count earlier ones with this tag. */
@@ -1391,25 +1430,8 @@ static void data_key(struct strbuf *sb, const char *name, struct ptrmap *ords,
 		(void)ords;
 		return;
 	}
-	if (!strncmp(name, initcall, sizeof(initcall) - 1)) {
-		p = strstr(name + sizeof(initcall) - 1, "__");
-		if (p) {
-			const char *q = p + 2;
-
-			while (ISDIGIT(*q))
-				q++;
-			if (*q == '_' && ISDIGIT(q[1])) {
-				q++;
-				while (ISDIGIT(*q))
-					q++;
-				if (*q == '_') {
-					sb_printf(sb, "%.*s__%s",
-						  (int)(p - name), name, q + 1);
-					return;
-				}
-			}
-		}
-	}
+	if (initcall_norm(sb, name, strlen(name)))
+		return;
 	sb_puts(sb, name);
 }
 
