@@ -141,6 +141,7 @@ struct ksplice_kernel {
 	int (*stop_machine_cpuslocked)(cpu_stop_fn_t fn, void *data,
 				       const struct cpumask *cpus);
 	struct task_struct *(*idle_task)(int cpu);
+	struct kprobe *(*get_kprobe)(void *addr);
 };
 
 extern struct ksplice_kernel ksplice_kernel;

@@ -23,6 +23,7 @@
 #define pr_fmt(fmt) "ksplice: " fmt
 
 #include <linux/kallsyms.h>
+#include <linux/kprobes.h>
 #include <linux/slab.h>
 #include <linux/string.h>
 #include <linux/uaccess.h>
@@ -380,6 +381,25 @@ out:
 	return ret;
 }
 
+/* A kprobe's int3 (or optimised jump) makes the code differ: say so. */
+static void report_kprobes(struct ksplice_update *update, const char *label,
+			   unsigned long addr, u32 size)
+{
+	struct kprobe *p;
+	u32 off;
+
+	if (!ksplice_kernel.get_kprobe)
+		return;
+	for (off = 0; off < size; off++) {
+		preempt_disable();
+		p = ksplice_kernel.get_kprobe((void *)(addr + off));
+		preempt_enable();
+		if (p)
+			pr_err("Update %s: %s has a kprobe at offset 0x%x; remove it and try again\n",
+			       update->id, label, off);
+	}
+}
+
 static int check_results(struct ksplice_update *update,
 			 struct ksplice_target *target,
 			 const struct ksplice_pre *pre, struct func_state *st)
@@ -407,6 +427,7 @@ static int check_results(struct ksplice_update *update,
 		pr_err("Update %s: no_match: %s (%pS) differs from the pre code at offset 0x%x (%s)\n",
 		       update->id, pf->label, (void *)st[i].best_addr,
 		       st[i].best_mismatch, st[i].best_why);
+		report_kprobes(update, pf->label, st[i].best_addr, pf->size);
 		update->abort_cause = KSPLICE_NO_MATCH;
 		return -ENOEXEC;
 	}

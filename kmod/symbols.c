@@ -72,6 +72,7 @@ int ksplice_symbols_init(void)
 	ret = ret ?: resolve("stop_machine_cpuslocked",
 			     &k->stop_machine_cpuslocked, true);
 	ret = ret ?: resolve("idle_task", &k->idle_task, false);
+	ret = ret ?: resolve("get_kprobe", &k->get_kprobe, false);
 	return ret;
 }
 

@@ -5,7 +5,7 @@
 # (no_match: kernel unchanged). Also: ftrace keeps tracing a patched function.
 . "$KSPLICE_TOP/tests/lib/tap.sh"
 . "$KSPLICE_TOP/tests/apply/lib/vmtest.sh"
-checks=27
+checks=32
 tap_plan $((checks + 4))
 vm_setup
 tmp=$(mktemp -d)
@@ -67,6 +67,22 @@ check "kernel log: ksplice: Update cmdline1 reversed successfully" \
 	sh -c 'dmesg | grep -q "ksplice: Update cmdline1 reversed successfully$"'
 check "the new module is unloaded and the update is gone" \
 	sh -c '! grep -q ksplice_cmdline1 /proc/modules && [ ! -e /sys/kernel/ksplice/cmdline1 ]'
+# kprobes: one on the entry (ftrace-based) coexists; one in the body is refused
+echo 'p:kpentry cmdline_proc_show' >>$T/kprobe_events
+echo 1 >$T/events/kprobes/kpentry/enable
+status_is 0 "apply with a kprobe on the function's entry (ftrace-based)" ksplice-apply /ksplice/ksplice-cmdline1.tar.gz
+cat /proc/cmdline >/dev/null
+check "... the kprobe still fires and the new code runs" \
+	sh -c "grep -q '^ksplice-patched' /proc/cmdline && awk '/kpentry/ { exit !(\$2 > 0) }' $T/kprobe_profile"
+status_is 0 "... and the update reverses under it" ksplice-undo cmdline1
+echo 0 >$T/events/kprobes/kpentry/enable
+echo 'p:kpbody cmdline_proc_show+13' >>$T/kprobe_events
+echo 1 >$T/events/kprobes/kpbody/enable
+status_is 10 "a kprobe inside the function's body: apply refused (no_match)" ksplice-apply /ksplice/ksplice-cmdline1.tar.gz
+check "... the kernel log names the kprobe" \
+	sh -c 'dmesg | grep -q "cmdline_proc_show%fs/proc/cmdline.c has a kprobe at offset 0xd; remove it and try again"'
+echo 0 >$T/events/kprobes/kpbody/enable
+echo >$T/kprobe_events
 status_is 6 "ksplice-undo of an unknown id is refused" ksplice-undo nosuch1
 check "... with a message" sh -c 'ksplice-undo nosuch1 2>&1 | grep -q "Ksplice id nosuch1 is not present in the kernel"'
 status_is 3 "a corrupt tarball is refused" ksplice-apply /ksplice/garbage.tar.gz
