@@ -5,11 +5,14 @@
  *
  *   ksplice-pack diff [--json] UNIT PRE.o POST.o
  *   ksplice-pack build --id=ID --target=T [--description=TEXT] --out=DIR
- *                      UNIT PRE.o POST.o [UNIT PRE.o POST.o ...]
+ *                      [--allow-data-changes] UNIT PRE.o POST.o [...]
  *
  * build writes DIR/pre.c, DIR/new.c, DIR/code_<n>.o (one per unit with
  * changes) and DIR/manifest.json. Exit status: 0 done, 1 error, 2 usage,
- * 3 no function changed, 4 unsupported change (listed on stderr).
+ * 3 no function changed (and no hook), 4 unsupported change (listed on
+ * stderr). Changed data is no error when the patch has hooks
+ * (kmod/ksplice-patch.h) or with --allow-data-changes: the running kernel
+ * keeps its data and the patch's custom code takes care of it.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -132,6 +135,7 @@ static int cmd_diff(int argc, char **argv)
 
 struct build_opts {
 	const char *id, *target, *description, *out;
+	int allow_data;		/* data changes are handled by custom code */
 };
 
 static int parse_build(int *argc, char ***argv, struct build_opts *o)
@@ -147,6 +151,8 @@ static int parse_build(int *argc, char ***argv, struct build_opts *o)
 			o->description = a + 14;
 		else if (!strncmp(a, "--out=", 6))
 			o->out = a + 6;
+		else if (!strcmp(a, "--allow-data-changes"))
+			o->allow_data = 1;
 		else
 			return -1;
 		(*argc)--;
@@ -177,9 +183,10 @@ static int write_file(const char *dir, const char *name, const struct ksp_update
 }
 
 static int build_units(struct unit_state *st, struct ksp_unit *units, int n,
-		       char **argv, const char *out)
+		       char **argv, const struct build_opts *o)
 {
-	size_t unsupported = 0, changed = 0;
+	const char *out = o->out;
+	size_t unsupported = 0, changed = 0, hooks = 0;
 	char path[4096], err[512];
 	int i;
 
@@ -188,18 +195,22 @@ static int build_units(struct unit_state *st, struct ksp_unit *units, int n,
 			return 1;
 		unsupported += report_unsupported(&st[i], argv[3 * i]);
 		changed += count_changes(&st[i].diff, KSP_CHANGED);
+		hooks += ksp_count_hooks(&st[i].post);
 		units[i] = (struct ksp_unit){ argv[3 * i], &st[i].pre, &st[i].post, &st[i].diff,
 					      &st[i].nobj };
 	}
-	if (unsupported) {
+	if (unsupported && (hooks || o->allow_data)) {
+		fprintf(stderr, "ksplice-pack: %zu data change%s (listed above) left to the "
+			"patch's custom code\n", unsupported, unsupported == 1 ? "" : "s");
+	} else if (unsupported) {
 		fprintf(stderr, "ksplice-pack: %zu unsupported change%s (listed above)\n",
 			unsupported, unsupported == 1 ? "" : "s");
 		return EXIT_UNSUPPORTED;
 	}
-	if (!changed)
+	if (!changed && !hooks)
 		return EXIT_NOCHANGE;
 	for (i = 0; i < n; i++) {
-		if (!count_changes(&st[i].diff, KSP_CHANGED))
+		if (!count_changes(&st[i].diff, KSP_CHANGED) && !ksp_count_hooks(&st[i].post))
 			continue;
 		snprintf(path, sizeof(path), "%s/code_%d.o", out, i);
 		if (ksp_write_newobj(&st[i].pre, &st[i].post, &st[i].diff, argv[3 * i], i, path,
@@ -213,7 +224,7 @@ static int build_units(struct unit_state *st, struct ksp_unit *units, int n,
 
 static int cmd_build(int argc, char **argv)
 {
-	struct build_opts o = { NULL, NULL, "", NULL };
+	struct build_opts o = { NULL, NULL, "", NULL, 0 };
 	struct unit_state *st;
 	struct ksp_unit *units;
 	struct ksp_update u;
@@ -230,7 +241,7 @@ static int cmd_build(int argc, char **argv)
 		free(units);
 		return 1;
 	}
-	rc = build_units(st, units, n, argv, o.out);
+	rc = build_units(st, units, n, argv, &o);
 	u = (struct ksp_update){ o.id, o.target, o.description, units, (size_t)n };
 	if (!rc)
 		rc = write_file(o.out, "pre.c", &u, ksp_write_pre_c) ||

@@ -416,6 +416,28 @@ static int copy_special(struct builder *b, const struct ksp_special *sp, int sec
 	return 0;
 }
 
+/* A global alias "__ksplice_hook_<unit>_<n>" for each hook function (hooks.h). */
+static int add_hook_aliases(struct builder *b, int unit_index)
+{
+	struct ksp_hooks *h = &b->res->hooks;
+	size_t i;
+
+	if (ksp_find_hooks(b->post, b->d, h, b->err, b->errlen))
+		return -1;
+	for (i = 0; i < h->n; i++) {
+		char alias[64];
+
+		snprintf(alias, sizeof(alias), "__ksplice_hook_%d_%zu", unit_index, i);
+		h->v[i].alias = strdup(alias);
+		if (!h->v[i].alias ||
+		    add_sym(b, alias, GELF_ST_INFO(STB_GLOBAL, STT_FUNC),
+			    b->func_sec[h->v[i].post_func], 0,
+			    b->d->post.v[h->v[i].post_func].size) < 0)
+			return oom(b);
+	}
+	return 0;
+}
+
 static int add_funcs(struct builder *b, int unit_index)
 {
 	const struct ksp_diff *d = b->d;
@@ -469,7 +491,7 @@ static int add_funcs(struct builder *b, int unit_index)
 		if (!pt->label || !pt->name || !pt->alias)
 			return oom(b);
 	}
-	return 0;
+	return add_hook_aliases(b, unit_index);
 }
 
 
@@ -764,5 +786,6 @@ void ksp_newobj_free(struct ksp_newobj *res)
 	}
 	free(res->labels);
 	free(res->patches);
+	ksp_hooks_free(&res->hooks);
 	memset(res, 0, sizeof(*res));
 }

@@ -13,6 +13,7 @@
 #define KSPLICE_NEWOBJ_H
 
 #include "diff.h"
+#include "hooks.h"
 
 struct ksp_label {
 	char *label;		/* "name" or "name%unit" */
@@ -32,6 +33,7 @@ struct ksp_newobj {
 	struct ksp_patch *patches;
 	size_t nr_patches;
 	size_t nr_new_funcs;
+	struct ksp_hooks hooks;	/* of ksplice-patch.h, with their aliases */
 	size_t nr_sections;	/* sections written, for the manifest */
 	uint64_t code_size;	/* bytes of included functions */
 };

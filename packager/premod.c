@@ -281,6 +281,33 @@ int ksp_write_pre_c(FILE *f, const struct ksp_update *u, char *err, size_t errle
 	return 0;
 }
 
+/*
+ * The hook table of the new module (hooks.h): the aliases' declarations and
+ * ksplice_new_hooks[]. With f NULL only counts. Returns the number of hooks.
+ */
+static size_t put_hooks_decl(FILE *f, const struct ksp_update *u)
+{
+	size_t ui, i, n = 0;
+
+	for (ui = 0; ui < u->nr_units; ui++)
+		for (i = 0; u->units[ui].nobj && i < u->units[ui].nobj->hooks.n; i++, n++)
+			if (f)
+				fprintf(f, "extern char %s[];\n", u->units[ui].nobj->hooks.v[i].alias);
+	if (!f)
+		return n;
+	fprintf(f, "\nstatic const struct ksplice_hook ksplice_new_hooks[] = {\n");
+	for (ui = 0; ui < u->nr_units; ui++)
+		for (i = 0; u->units[ui].nobj && i < u->units[ui].nobj->hooks.n; i++) {
+			const struct ksp_hook *h = &u->units[ui].nobj->hooks.v[i];
+
+			fprintf(f, "\t{ %d, ", h->kind);
+			put_cstr(f, h->name);
+			fprintf(f, ", %s },\n", h->alias);
+		}
+	fprintf(f, "%s};\n", n ? "" : "\t{ 0 }\n");
+	return n;
+}
+
 int ksp_write_new_c(FILE *f, const struct ksp_update *u, char *err, size_t errlen)
 {
 	size_t ui, i, n = 0;
@@ -289,6 +316,7 @@ int ksp_write_new_c(FILE *f, const struct ksp_update *u, char *err, size_t errle
 	for (ui = 0; ui < u->nr_units; ui++)
 		for (i = 0; i < u->units[ui].nobj->nr_patches; i++)
 			fprintf(f, "extern char %s[];\n", u->units[ui].nobj->patches[i].alias);
+	put_hooks_decl(f, u);
 	fprintf(f, "\nstatic const struct ksplice_patch ksplice_new_patches[] = {\n");
 	for (ui = 0; ui < u->nr_units; ui++)
 		for (i = 0; i < u->units[ui].nobj->nr_patches; i++, n++) {
@@ -303,7 +331,8 @@ int ksp_write_new_c(FILE *f, const struct ksp_update *u, char *err, size_t errle
 	put_cstr(f, u->id);
 	fprintf(f, ",\n\t.target = ");
 	put_cstr(f, u->target);
-	fprintf(f, ",\n\t.patches = ksplice_new_patches,\n\t.nr_patches = %zu,\n};\n\n", n);
+	fprintf(f, ",\n\t.patches = ksplice_new_patches,\n\t.nr_patches = %zu,\n", n);
+	fprintf(f, "\t.hooks = ksplice_new_hooks,\n\t.nr_hooks = %zu,\n};\n\n", put_hooks_decl(NULL, u));
 	fprintf(f, "static int __init ksplice_new_init(void)\n{\n"
 		"\treturn ksplice_register_new(&ksplice_new_update, THIS_MODULE);\n}\n\n"
 		"static void __exit ksplice_new_exit(void)\n{\n"
@@ -367,9 +396,20 @@ int ksp_write_manifest(FILE *f, const struct ksp_update *u, char *err, size_t er
 		put_func_list(f, un, KSP_NEW);
 		fprintf(f, ", \"removed\": ");
 		put_func_list(f, un, KSP_REMOVED);
-		if (un->nobj)
+		if (un->nobj) {
+			size_t i;
+
 			fprintf(f, ", \"new_code_bytes\": %" PRIu64 ", \"labels\": %zu",
 				un->nobj->code_size, un->nobj->nr_labels);
+			fprintf(f, ", \"hooks\": [");
+			for (i = 0; i < un->nobj->hooks.n; i++) {
+				fprintf(f, "%s{\"kind\": \"%s\", \"name\": ", i ? ", " : "",
+					ksp_hook_kinds[un->nobj->hooks.v[i].kind]);
+				put_json_str(f, un->nobj->hooks.v[i].name);
+				fprintf(f, "}");
+			}
+			fprintf(f, "]");
+		}
 		fprintf(f, "}");
 	}
 	fprintf(f, "]}\n");
