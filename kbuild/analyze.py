@@ -1,0 +1,441 @@
+#!/usr/bin/env python3
+"""analyze.py: is an update "safe as is", or does it "need custom code"?
+
+Usage: analyze.py [--json] [--template=FILE] [--id=ID] UNIT PRE.o POST.o [UNIT PRE.o POST.o ...]
+
+Replacing functions is enough only when the patch changes code. A patch that
+changes state needs the hooks of kmod/ksplice-patch.h (or shadow data); this
+module says which, with one reason per symbol, from the gcc-plugin's records
+(`ksplice-sums --diff --json` and `ksplice-sums --json`), the objects'
+relocations (`readelf -rW`) and their DWARF prototypes (`pfunct`):
+
+  init        changed __init/boot-only code (.init.*, or a static function
+              referenced only from boot code and initcall tables): it ran at
+              boot and will not run again
+  data        changed initializer of persistent non-const data, a changed
+              global constant, or new/removed global data
+  static_local  changed initial value of a static local
+  read_mostly changed __read_mostly / .data..once state
+  layout      changed layout of a struct/union used by code (objects that
+              exist keep the old layout)
+  signature   changed prototype of a function whose callers are not all in
+              the update (a global one, or a static one with unchanged callers)
+
+Each reason lists the hook kinds that can take care of it; the update is
+accepted when, for every reason, the patch has one of them (hooks are found
+in the post object's ".ksplice_hooks.<kind>" sections). For "signature" no
+hook helps: keep the old prototype (add a new function) or use --force.
+
+Objects without plugin records (an update of several units is compiled
+without the plugin) get a coarser analysis: ksplice-pack's data diff and a
+byte comparison of the .init.* sections.
+
+Exit status (command line): 0 safe as is, 1 needs custom code and the
+patch's hooks cover it, 3 needs custom code not covered, 2 error.
+"""
+import json
+import os
+import re
+import subprocess
+import sys
+
+TOP = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+SUMS = os.path.join(TOP, "gcc-plugin", "ksplice-sums")
+PACK = os.path.join(TOP, "packager", "ksplice-pack")
+HOOK_SECTION = ".ksplice_hooks."
+HOOK_KINDS = ("pre_apply", "check_apply", "apply", "post_apply", "fail_apply",
+              "pre_reverse", "check_reverse", "reverse", "post_reverse", "fail_reverse")
+STATE_HOOKS = ("pre_apply", "apply", "post_apply")
+
+# reason kind -> (hook kinds that take care of it, what to do)
+ADVICE = {
+    "init": (STATE_HOOKS, "redo at apply what the new boot code does "
+             "(ksplice_apply), undo it at reverse (ksplice_reverse)"),
+    "data": (STATE_HOOKS, "the running kernel keeps the old value: set it in a "
+             "ksplice_apply hook (and restore it in ksplice_reverse)"),
+    "static_local": (STATE_HOOKS, "the running kernel keeps the old value of the "
+                     "static local: set it in a ksplice_apply hook"),
+    "read_mostly": (STATE_HOOKS, "the running kernel keeps the old value: set it "
+                    "in a ksplice_apply hook"),
+    "layout": (STATE_HOOKS, "objects that exist keep the old layout: keep the "
+               "layout and put new fields in shadow data (ksplice_shadow_*), or "
+               "convert every live object in a ksplice_apply hook"),
+    "signature": ((), "callers outside the update still pass the old arguments: "
+                  "keep the old prototype (add a new function for the new one)"),
+}
+
+
+class AnalyzeError(Exception):
+    pass
+
+
+def _run(cmd, ok=(0,)):
+    try:
+        p = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                           errors="replace")
+    except OSError as e:
+        raise AnalyzeError(f"{cmd[0]}: {e}") from e
+    if p.returncode not in ok:
+        raise AnalyzeError(f"{' '.join(cmd)} failed ({p.returncode}): {p.stderr.strip()[:400]}")
+    return p
+
+
+def sections(obj):
+    """{index: name} of an object's sections."""
+    out = _run(["readelf", "-SW", obj]).stdout
+    secs = {}
+    for ln in out.splitlines():
+        m = re.match(r"\s*\[\s*(\d+)\]\s+(\S+)", ln)
+        if m and m.group(2) != "NULL":
+            secs[int(m.group(1))] = m.group(2)
+    return secs
+
+
+# Sections whose references are calls or pointers a program can follow (not
+# debug info, ftrace/ORC/alternatives tables and other metadata).
+LIVE_SECTIONS = (".text", ".init", ".exit", ".data", ".rodata", ".bss", ".initcall",
+                 ".con_initcall", ".ref.", ".noinstr", ".sched.text", ".entry.text",
+                 ".cpuidle.text", ".head.text", ".meminit", "__param", "__ksymtab",
+                 ".ksplice_hooks.")
+
+
+def _section_funcs(obj):
+    """{section name: function at its offset 0} (for section-symbol relocations)."""
+    secs = sections(obj)
+    out = _run(["readelf", "-sW", obj]).stdout
+    funcs = {}
+    for ln in out.splitlines():
+        f = ln.split()
+        if len(f) >= 8 and f[3] == "FUNC" and f[6].isdigit() and int(f[1], 16) == 0:
+            funcs.setdefault(secs.get(int(f[6]), ""), f[7])
+    return funcs
+
+
+def relocations(obj):
+    """[(section the relocations apply to, symbol name)] of an object, for the
+    LIVE_SECTIONS; a relocation against a function's own section names that
+    function."""
+    funcs = _section_funcs(obj)
+    out = _run(["readelf", "-rW", obj]).stdout
+    refs, cur = [], None
+    for ln in out.splitlines():
+        m = re.match(r"Relocation section '\.rela(\S*)'", ln)
+        if m:
+            cur = m.group(1)
+            continue
+        f = ln.split()
+        if cur is not None and len(f) >= 5 and re.fullmatch(r"[0-9a-f]{16}", f[0]):
+            if cur.startswith(LIVE_SECTIONS):
+                refs.append((cur, funcs.get(f[4], f[4])))
+    return refs
+
+
+def hooks_of(obj, secs=None):
+    """{kind: [function]} of the post object's hook sections."""
+    secs = secs if secs is not None else sections(obj)
+    hooks = {}
+    names = {n for n in secs.values() if n.startswith(HOOK_SECTION)}
+    if not names:
+        return hooks
+    for sec, sym in relocations(obj):
+        if sec in names:
+            kind = sec[len(HOOK_SECTION):]
+            if kind not in HOOK_KINDS:
+                raise AnalyzeError(f"{obj}: section {sec}: unknown hook kind "
+                                   f"(kinds: {', '.join(HOOK_KINDS)})")
+            hooks.setdefault(kind, []).append(sym)
+    return hooks
+
+
+def prototypes(obj):
+    """{function: prototype} from the object's DWARF (pfunct), or None."""
+    try:
+        p = subprocess.run(["pfunct", "--prototypes", obj], stdout=subprocess.PIPE,
+                           stderr=subprocess.DEVNULL, text=True, errors="replace")
+    except OSError:
+        return None
+    if p.returncode:
+        return None
+    protos = {}
+    for ln in p.stdout.splitlines():
+        m = re.match(r"(.*?)\b(\w+)\((.*)\);$", ln.strip())
+        if m:
+            ret = re.sub(r"\b(inline|static|extern)\b", "", m.group(1)).split()
+            protos[m.group(2)] = " ".join(ret) + " (" + m.group(3) + ")"
+    return protos
+
+
+def _reason(kind, unit, symbol, text):
+    return {"kind": kind, "unit": unit, "symbol": symbol, "text": text,
+            "hooks": list(ADVICE[kind][0]), "advice": ADVICE[kind][1]}
+
+
+def _boot_only(name, refs, init_secs):
+    """Is the static function name referenced, and only from boot-time sections?"""
+    froms = {sec for sec, sym in refs if sym == name and sec != ".text." + name}
+    return bool(froms) and all(s in init_secs for s in froms)
+
+
+def _is_boot_section(sec):
+    return sec.startswith((".init.", ".initcall", ".con_initcall", ".x86_cpu_dev.init",
+                           ".init_array"))
+
+
+def _data_reasons(unit, diff, pre, post):
+    reasons = []
+    pdata = {d["name"]: d for d in post["data"]}
+    for c in diff["changed_data"]:
+        d = pdata.get(c["name"], {})
+        sec = d.get("section", "")
+        why = c["reason"]
+        if sec.startswith(HOOK_SECTION):
+            continue
+        if d.get("placement") == "init" or sec.startswith(".init."):
+            reasons.append(_reason("init", unit, c["name"],
+                                   f"changed boot-time data {c['name']} ({sec}, {why}): "
+                                   "used only at boot"))
+        elif d.get("owner"):
+            base = re.sub(r"[.]\d+$", "", c["name"])
+            reasons.append(_reason("static_local", unit, c["name"],
+                                   f"changed initial value of static local "
+                                   f"{d['owner']}::{base} ({why})"))
+        elif sec.startswith((".data..read_mostly", ".data..once")):
+            what = "__read_mostly" if "read_mostly" in sec else ".data..once"
+            reasons.append(_reason("read_mostly", unit, c["name"],
+                                   f"changed {what} state {c['name']} ({sec}, {why})"))
+        elif sec.startswith(".rodata"):
+            if not d.get("static"):
+                reasons.append(_reason("data", unit, c["name"],
+                                       f"changed global constant {c['name']} ({why}): code "
+                                       "outside the update keeps reading the old one"))
+        elif sec.startswith((".data", ".bss")) or d.get("placement") == "data":
+            reasons.append(_reason("data", unit, c["name"],
+                                   f"changed initializer of persistent data {c['name']} "
+                                   f"({sec}, {why})"))
+    for which, verb in (("new_data", "new"), ("removed_data", "removed")):
+        for d in diff[which]:
+            sec = d.get("section", "")
+            if d.get("static") or sec.startswith((HOOK_SECTION, ".rodata", ".init.",
+                                                  ".discard", "__")):
+                continue
+            reasons.append(_reason("data", unit, d["name"],
+                                   f"{verb} global data {d['name']} ({sec}): "
+                                   + ("nothing in the running kernel initialises it"
+                                      if verb == "new" else
+                                      "the running kernel keeps using it")))
+    return reasons
+
+
+def _func_reasons(unit, diff, pre, post, pre_o, post_o, hook_funcs):
+    reasons = []
+    post_secs = sections(post_o)
+    init_secs = {n[len(".rela"):] if n.startswith(".rela") else n
+                 for n in post_secs.values() if _is_boot_section(n)}
+    refs = relocations(post_o)
+    pfuncs = {f["name"]: f for f in post["functions"]}
+    changed = {f["name"] for f in diff["changed_functions"]}
+    new = {f["name"] for f in diff["new_functions"]}
+    for f in diff["changed_functions"] + diff["new_functions"] + diff["removed_functions"]:
+        name, sec = f["name"], f.get("section") or ""
+        if name in hook_funcs:
+            continue
+        verb = ("changed" if name in changed else "new" if name in new else "removed")
+        if sec.startswith((".init.", ".init")) or pfuncs.get(name, {}).get("placement") == "init":
+            reasons.append(_reason("init", unit, name,
+                                   f"{verb} __init function {name} ({sec}): it ran at boot "
+                                   "and will not run again"))
+        elif verb != "removed" and f.get("static") and _boot_only(name, refs, init_secs):
+            reasons.append(_reason("init", unit, name,
+                                   f"{verb} function {name} is called only at boot "
+                                   "(referenced only from __init code or initcall "
+                                   "tables): it will not run again"))
+    for t in diff["changed_layouts"]:
+        users = [u for u in t.get("used_by", []) if u not in hook_funcs]
+        reasons.append(_reason("layout", unit, t["type"],
+                               f"changed layout of {t['type'].replace(':', ' ')} (used by "
+                               f"{', '.join(users) or 'no function of the unit'}): objects "
+                               "that exist keep the old layout"))
+    if diff["changed_functions"]:
+        reasons += _signature_reasons(unit, diff, pre_o, post_o, refs, changed | new)
+    return reasons
+
+
+def _signature_reasons(unit, diff, pre_o, post_o, refs, in_update):
+    a, b = prototypes(pre_o), prototypes(post_o)
+    if a is None or b is None:
+        return []
+    reasons = []
+    for f in diff["changed_functions"]:
+        name = f["name"]
+        if name not in a or name not in b or a[name] == b[name]:
+            continue
+        froms = {sec for sec, sym in refs if sym == name} - {".text." + name}
+        callers = sorted(sec[len(".text."):] for sec in froms if sec.startswith(".text."))
+        outside = [c for c in callers if c not in in_update]
+        outside += [f"a pointer in {sec}" for sec in sorted(froms)
+                    if not sec.startswith(".text.")]
+        if f.get("static") and not outside:
+            continue
+        who = ("a global function: callers in other files are not in the update"
+               if not f.get("static") else
+               f"callers not in the update: {', '.join(outside)}")
+        reasons.append(_reason("signature", unit, name,
+                               f"changed prototype of {name}: {a[name]} -> {b[name]} ({who})"))
+    return reasons
+
+
+def _fallback_reasons(unit, pre_o, post_o):
+    """Without plugin records: ksplice-pack's data diff and the .init.* bytes."""
+    reasons = []
+    p = _run([PACK, "diff", unit, pre_o, post_o])
+    for ln in p.stdout.splitlines():
+        m = re.match(r"data (\S+): (.*)", ln)
+        if m:
+            reasons.append(_reason("data", unit, m.group(1),
+                                   f"changed data {m.group(1)} ({m.group(2)})"))
+    for sec in sorted({n for n in sections(pre_o).values() if n.startswith(".init.")} |
+                      {n for n in sections(post_o).values() if n.startswith(".init.")}):
+        if _section_bytes(pre_o, sec) != _section_bytes(post_o, sec):
+            reasons.append(_reason("init", unit, sec,
+                                   f"changed boot-time section {sec} (no plugin records: "
+                                   "per-function detail unavailable)"))
+    return reasons
+
+
+def _section_bytes(obj, sec):
+    p = subprocess.run(["objcopy", "-O", "binary", "--only-section=" + sec, obj, "/dev/stdout"],
+                       stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+    return p.stdout if p.returncode == 0 else None
+
+
+def _sums(args):
+    p = _run([SUMS] + args, ok=(0, 1, 2))
+    if p.returncode == 2:
+        return None
+    return json.loads(p.stdout)
+
+
+def analyze_unit(unit, pre_o, post_o):
+    """{"unit", "records", "reasons", "hooks"} of one compilation unit."""
+    for o in (pre_o, post_o):
+        if not os.path.isfile(o):
+            raise AnalyzeError(f"{o}: no such file")
+    hooks = hooks_of(post_o)
+    hook_funcs = {f for fs in hooks.values() for f in fs}
+    diff = _sums(["--diff", "--json", pre_o, post_o]) if os.access(SUMS, os.X_OK) else None
+    if diff is None:
+        return {"unit": unit, "records": False, "hooks": hooks,
+                "reasons": _fallback_reasons(unit, pre_o, post_o)}
+    pre, post = _sums(["--json", pre_o]), _sums(["--json", post_o])
+    if pre is None or post is None:
+        raise AnalyzeError(f"{unit}: the records of one object are unreadable")
+    reasons = _data_reasons(unit, diff, pre, post)
+    reasons += _func_reasons(unit, diff, pre, post, pre_o, post_o, hook_funcs)
+    return {"unit": unit, "records": True, "hooks": hooks, "reasons": reasons}
+
+
+def analyze(triples):
+    """The report of an update: units, reasons, hooks, verdict, missing."""
+    units = [analyze_unit(u, a, b) for u, a, b in triples]
+    reasons = [r for u in units for r in u["reasons"]]
+    kinds = sorted({k for u in units for k in u["hooks"]})
+    missing = [r for r in reasons if not set(r["hooks"]) & set(kinds)]
+    warnings = []
+    if set(kinds) & set(STATE_HOOKS) and not set(kinds) & {"pre_reverse", "reverse",
+                                                            "post_reverse"}:
+        warnings.append("the patch changes state at apply but has no reverse hook: "
+                        "undo will not restore it")
+    return {"verdict": "needs custom code" if reasons else "safe as is",
+            "covered": not missing, "units": units, "reasons": reasons,
+            "hook_kinds": kinds, "missing": missing, "warnings": warnings}
+
+
+def format_report(rep):
+    lines = [f"analysis: {rep['verdict']}"]
+    for r in rep["reasons"]:
+        ok = "covered by the patch's hooks" if r not in rep["missing"] else (
+            "needs " + " or ".join("ksplice_" + h for h in r["hooks"]) if r["hooks"]
+            else "no hook can fix this")
+        lines.append(f"  [{r['kind']}] {r['unit']}: {r['text']}")
+        lines.append(f"      -> {ok}; {r['advice']}")
+    for u in rep["units"]:
+        for kind, fns in sorted(u["hooks"].items()):
+            lines.append(f"  hook {kind}: {', '.join(fns)} ({u['unit']})")
+        if not u["records"]:
+            lines.append(f"  note: {u['unit']} has no plugin records: coarse analysis")
+    for w in rep["warnings"]:
+        lines.append(f"  warning: {w}")
+    return "\n".join(lines)
+
+
+def _ident(s):
+    return re.sub(r"\W", "_", s)
+
+
+def write_template(rep, path, uid):
+    """A ready-to-fill hook file for the reasons the patch does not cover."""
+    todo = rep["missing"] or rep["reasons"]
+    base = _ident(os.path.splitext(os.path.basename(todo[0]["unit"]))[0]) if todo else "update"
+    out = ["/*",
+           f" * Custom code for ksplice update {uid} (written by kbuild/analyze.py).",
+           " * Paste it into the patched file (after the definitions it uses), fill in",
+           " * the TODOs, and create the update again. See kmod/ksplice-patch.h.",
+           " *", " * Why the update needs it:"]
+    for r in todo:
+        out.append(f" *   [{r['kind']}] {r['unit']}: {r['text']}")
+        out.append(f" *       {r['advice']}")
+    out += [" */", "#include <ksplice-patch.h>", ""]
+    if any(r["kind"] == "layout" for r in todo):
+        out += ["/* New fields go in shadow data, keyed by the object's address: */",
+                f"#define KSPLICE_SHADOW_{base.upper()} 1",
+                "/* struct x_extra *e = ksplice_shadow_get_or_attach(obj, "
+                f"KSPLICE_SHADOW_{base.upper()}, sizeof(*e), GFP_ATOMIC); */", ""]
+    if any(r["kind"] == "signature" for r in todo):
+        out += ["/* signature: no hook helps; keep the old prototype (see above). */", ""]
+    if any(r["hooks"] for r in todo):
+        out += ["/* Inside stop_machine: no sleeping, GFP_ATOMIC only. */",
+                f"static void ksplice_apply_{base}(void)", "{"]
+        for r in todo:
+            if r["hooks"]:
+                out.append(f"\t/* TODO [{r['kind']}] {r['symbol']}: {r['advice']} */")
+        out += ["}", f"ksplice_apply(ksplice_apply_{base});", "",
+                f"static void ksplice_reverse_{base}(void)", "{",
+                "\t/* TODO: undo what ksplice_apply_" + base + "() did */", "}",
+                f"ksplice_reverse(ksplice_reverse_{base});", ""]
+    with open(path, "w") as f:
+        f.write("\n".join(out))
+
+
+def main(argv):
+    js, template, uid, rest = False, None, "update", []
+    for a in argv:
+        if a == "--json":
+            js = True
+        elif a.startswith("--template="):
+            template = a.split("=", 1)[1]
+        elif a.startswith("--id="):
+            uid = a.split("=", 1)[1]
+        elif a.startswith("-"):
+            rest = None
+            break
+        else:
+            rest.append(a)
+    if not rest or len(rest) % 3:
+        print("usage: analyze.py [--json] [--template=FILE] [--id=ID] "
+              "UNIT PRE.o POST.o [UNIT PRE.o POST.o ...]", file=sys.stderr)
+        return 2
+    try:
+        rep = analyze([tuple(rest[i:i + 3]) for i in range(0, len(rest), 3)])
+        if template and rep["reasons"]:
+            write_template(rep, template, uid)
+    except (AnalyzeError, OSError) as e:
+        print(f"analyze.py: error: {e}", file=sys.stderr)
+        return 2
+    print(json.dumps(rep, indent=1) if js else format_report(rep))
+    if not rep["reasons"]:
+        return 0
+    return 1 if rep["covered"] else 3
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
