@@ -8,7 +8,7 @@
 cases=$KSPLICE_TOP/tests/plugin/cases
 mapfile -t srcs < <(ls "$cases"/*.c)
 srcs+=("$KSPLICE_TOP/gcc-plugin/records.c")
-tap_plan 6
+tap_plan 8
 plugin_build
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
@@ -49,4 +49,17 @@ nm "$tmp/records.1.o" | awk '$2 ~ /^[TtWw]$/ { print $3 }' | sort >"$tmp/nm"
 "$sums" "$tmp/records.1.o" | awk '$1 == "func" { print $2 }' | sort >"$tmp/rec"
 missing=$(comm -23 "$tmp/nm" "$tmp/rec" | grep -v '\.cold$' | tr '\n' ' ')
 tap_ok "$([ -s "$tmp/nm" ] && [ -z "$missing" ] && echo 1)" "every function of records.o has a record ($(wc -l <"$tmp/nm") symbols)${missing:+; missing: $missing}"
+# --json: valid JSON, the same functions as the text records.
+"$sums" --json "$tmp/records.1.o" >"$tmp/json"
+tap_ok "$(jq -r '.functions[].name' "$tmp/json" 2>/dev/null | sort | cmp -s - "$tmp/rec" && echo 1)" \
+	"ksplice-sums --json: valid JSON with the same functions as the records"
+
+# ld -r concatenates records: two units in one object, each keeps its own.
+plugin_cc a.c "$KSPLICE_TOP/tests/plugin/cases/body.pre.c" "$tmp/ua.o" &&
+	plugin_cc b.c "$KSPLICE_TOP/tests/plugin/cases/string.pre.c" "$tmp/ub.o" &&
+	ld -r "$tmp/ua.o" "$tmp/ub.o" -o "$tmp/uab.o"
+units=$("$sums" --json "$tmp/uab.o" | jq -r '[.units[].unit] | join(" ")')
+funcs=$("$sums" --json "$tmp/uab.o" | jq -r '[.functions[] | "\(.unit):\(.name)"] | sort | join(" ")')
+tap_ok "$([ "$units" = "a.c b.c" ] && [ "$funcs" = "a.c:f a.c:g b.c:hello b.c:other" ] && echo 1)" \
+	"an ld -r object has both units' records (units: $units; functions: $funcs)"
 tap_finish
