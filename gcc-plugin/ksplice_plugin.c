@@ -1228,13 +1228,15 @@ static int cmp_str(const void *a, const void *b)
 	return strcmp(*(const char *const *)a, *(const char *const *)b);
 }
 
+/* One "type" record per type name in the unit (the first one seen). */
 static void emit_type_record(tree t, const char *tname)
 {
 	struct strbuf line = { NULL, 0, 0 };
+	tree id = get_identifier(tname);
 
-	if (pm_get(&ks.type_emitted, t, NULL))
+	if (pm_get(&ks.type_emitted, id, NULL))
 		return;
-	pm_put(&ks.type_emitted, t, 1);
+	pm_put(&ks.type_emitted, id, 1);
 	sb_puts(&line, "type");
 	sb_field(&line, tname);
 	sb_printf(&line, " %lld %016llx",
@@ -1245,10 +1247,28 @@ static void emit_type_record(tree t, const char *tname)
 	free(line.buf);
 }
 
+struct named_type {
+	char *name;
+	tree type;
+	unsigned long long sum;
+};
+
+/* By name, then layout: record order must not depend on addresses. */
+static int cmp_named_type(const void *a, const void *b)
+{
+	const struct named_type *x = (const struct named_type *)a;
+	const struct named_type *y = (const struct named_type *)b;
+	int c = strcmp(x->name, y->name);
+
+	if (c)
+		return c;
+	return x->sum < y->sum ? -1 : x->sum > y->sum;
+}
+
 /* "uses" and "type" records for the types in ks.fn_types. */
 static void flush_types(const char *fn)
 {
-	char **names = XNEWVEC(char *, ks.fn_types.n + 1);
+	struct named_type *v = XNEWVEC(struct named_type, ks.fn_types.n + 1);
 	size_t i, n = 0;
 
 	for (i = 0; i < ks.fn_types.cap; i++) {
@@ -1259,21 +1279,24 @@ static void flush_types(const char *fn)
 			free(sb.buf);
 			continue;
 		}
-		emit_type_record(t, sb.buf);
-		names[n++] = sb.buf;
+		v[n].name = sb.buf;
+		v[n].type = t;
+		v[n].sum = layout_sum(t, 0);
+		n++;
 	}
-	qsort(names, n, sizeof(*names), cmp_str);
+	qsort(v, n, sizeof(*v), cmp_named_type);
 	for (i = 0; i < n; i++) {
-		if (i && !strcmp(names[i], names[i - 1]))
+		if (i && !strcmp(v[i].name, v[i - 1].name))
 			continue;
+		emit_type_record(v[i].type, v[i].name);
 		sb_puts(&ks.pending, "uses");
 		sb_field(&ks.pending, fn);
-		sb_field(&ks.pending, names[i]);
+		sb_field(&ks.pending, v[i].name);
 		sb_puts(&ks.pending, "\n");
 	}
 	for (i = 0; i < n; i++)
-		free(names[i]);
-	free(names);
+		free(v[i].name);
+	free(v);
 	pm_clear(&ks.fn_types);
 }
 
