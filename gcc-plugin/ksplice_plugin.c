@@ -222,6 +222,7 @@ static struct {
 	struct ptrmap type_emitted;
 	struct ptrmap static_ord;	/* static local decl -> ordinal + 1 */
 	struct ptrmap fn_types;		/* scratch: types used by the function */
+	bool in_dyndbg;			/* hashing a __dyndbg variable */
 } ks;
 
 static void add_record(struct strbuf *sb, const char *line)
@@ -442,15 +443,13 @@ static void hash_real(struct hasher *h, const REAL_VALUE_TYPE *r,
 		h_int(h, buf[i]);
 }
 
-/* Is this constructor element the lineno of a dynamic-debug descriptor? */
-static bool skip_field(const_tree ctor_type, const_tree field, bool in_dyndbg)
+/* Is this constructor element the lineno of a dynamic-debug descriptor
+ * (a variable in section __dyndbg)? */
+static bool skip_field(const_tree field)
 {
-	(void)ctor_type;
-	return in_dyndbg && DECL_NAME(field) &&
+	return ks.in_dyndbg && DECL_NAME(field) &&
 	       !strcmp(IDENTIFIER_POINTER(DECL_NAME(field)), "lineno");
 }
-
-static bool hash_in_dyndbg;
 
 static void hash_ctor(struct hasher *h, tree t, int depth)
 {
@@ -463,7 +462,7 @@ static void hash_ctor(struct hasher *h, tree t, int depth)
 		h_int(h, tree_to_shwi(TYPE_SIZE_UNIT(TREE_TYPE(t))));
 	FOR_EACH_CONSTRUCTOR_ELT(CONSTRUCTOR_ELTS(t), ix, idx, val) {
 		if (idx && TREE_CODE(idx) == FIELD_DECL) {
-			if (skip_field(TREE_TYPE(t), idx, hash_in_dyndbg)) {
+			if (skip_field(idx)) {
 				h_str(h, "lineno-skipped");
 				continue;
 			}
@@ -1435,8 +1434,7 @@ static const char *var_section_name(tree decl)
 }
 
 /* The diff key of a file-scope data name (see README "Names and keys"). */
-static void data_key(struct strbuf *sb, const char *name, struct ptrmap *ords,
-		     struct strbuf *names)
+static void data_key(struct strbuf *sb, const char *name, struct strbuf *names)
 {
 	size_t n = norm_len(name);
 
@@ -1450,7 +1448,6 @@ static void data_key(struct strbuf *sb, const char *name, struct ptrmap *ords,
 			if (!strcmp(names->buf + i, names->buf + off))
 				k++;
 		sb_printf(sb, "%.*s#%zu", (int)n, name, k);
-		(void)ords;
 		return;
 	}
 	if (initcall_norm(sb, name, strlen(name)))
@@ -1470,18 +1467,18 @@ static void record_data(tree decl, struct strbuf *names)
 		size = tree_to_shwi(DECL_SIZE_UNIT(decl));
 	h_init(&h, "data", name);
 	h_int(&h, TREE_READONLY(decl));
-	hash_in_dyndbg = !strcmp(sec, "__dyndbg");
+	ks.in_dyndbg = !strcmp(sec, "__dyndbg");
 	if (DECL_INITIAL(decl) && DECL_INITIAL(decl) != error_mark_node)
 		hash_tree_value(&h, DECL_INITIAL(decl), 0);
 	else
 		h_str(&h, "zero");
-	hash_in_dyndbg = false;
+	ks.in_dyndbg = false;
 	h_end(&h);
 
 	if (is_static_local(decl))
 		sb_static_local_key(&key, decl);
 	else
-		data_key(&key, name, NULL, names);
+		data_key(&key, name, names);
 
 	sb_puts(&line, "data");
 	sb_field(&line, name);
