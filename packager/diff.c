@@ -92,8 +92,9 @@ static int peer_sym(const struct kelf *from, int sym, const struct kelf *to)
 
 		return s >= 0 && !kelf_sym_is_local(to, s) ? s : -1;
 	}
-	kelf_base_name(from->syms[sym].name, base, sizeof(base));
-	return kelf_local_by_rank(to, base, kelf_local_rank(from, sym), want_func);
+	(void)base;
+	(void)want_func;
+	return kelf_local_peer(from, sym, to);
 }
 
 static int relas_equal(const struct kelf *a, const struct kelf_sec *sa, uint64_t a0,

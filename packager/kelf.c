@@ -242,6 +242,35 @@ int kelf_sym_at(const struct kelf *k, int sec, int64_t off, int want_func)
 	return best;
 }
 
+int kelf_sym_at_pcrel(const struct kelf *k, int sec, int64_t addend, int64_t bias)
+{
+	int64_t extra;
+	int sym;
+	size_t i;
+
+	/*
+	 * An instruction with an immediate after its displacement has a larger
+	 * bias than 4 (-5 for imm8, -6 for imm16, -8 for imm32): probe those.
+	 */
+	for (extra = 0; bias && extra <= 4; extra++) {
+		sym = kelf_sym_at(k, sec, addend + bias + extra, 0);
+		if (sym >= 0 && (int64_t)k->syms[sym].st.st_value <= addend + bias + extra &&
+		    addend + bias + extra < (int64_t)(k->syms[sym].st.st_value +
+						     (k->syms[sym].st.st_size ?: 1)))
+			return sym;
+	}
+	sym = kelf_sym_at(k, sec, addend + bias, 0);
+	if (sym >= 0)
+		return sym;
+	/* Before the first symbol: any symbol of the section will do. */
+	for (i = 1; i < k->nr_syms; i++)
+		if (k->syms[i].st.st_shndx == sec && k->syms[i].name[0] &&
+		    GELF_ST_TYPE(k->syms[i].st.st_info) != STT_SECTION &&
+		    !(GELF_ST_TYPE(k->syms[i].st.st_info) == STT_NOTYPE && kelf_sym_is_local(k, (int)i)))
+			return (int)i;
+	return -1;
+}
+
 void kelf_resolve(const struct kelf *k, const struct kelf_rela *r, int in_code,
 		  struct kelf_target *t)
 {
@@ -255,7 +284,7 @@ void kelf_resolve(const struct kelf *k, const struct kelf_rela *r, int in_code,
 	if (GELF_ST_TYPE(s->st.st_info) != STT_SECTION)
 		return;
 	/* Section symbol: find the symbol the target lies in. */
-	sym = kelf_sym_at(k, t->sec, r->addend + bias, 0);
+	sym = kelf_sym_at_pcrel(k, t->sec, r->addend, bias);
 	if (sym < 0) {
 		t->sym = -1;
 		return;
@@ -341,6 +370,85 @@ int kelf_local_by_rank(const struct kelf *k, const char *base, int rank, int wan
 	return -1;
 }
 
+/* The function (lowest name) whose code references data symbol sym, or -1. */
+static int local_owner(const struct kelf *k, int sym)
+{
+	const GElf_Sym *s = &k->syms[sym].st;
+	int best = -1;
+	size_t sec, i;
+
+	for (sec = 1; sec < k->nr_secs; sec++) {
+		const struct kelf_sec *ks = &k->secs[sec];
+
+		if (!kelf_sec_is_text(k, (int)sec))
+			continue;
+		for (i = 0; i < ks->nr_relas; i++) {
+			const struct kelf_rela *r = &ks->relas[i];
+			const GElf_Sym *ts = &k->syms[r->sym].st;
+			int hit = (int)r->sym == sym, f;
+
+			if (!hit && GELF_ST_TYPE(ts->st_info) == STT_SECTION &&
+			    ts->st_shndx == s->st_shndx)
+				hit = kelf_sym_at_pcrel(k, s->st_shndx, r->addend,
+							kelf_rela_is_pcrel(r->type) ? 4 : 0) == sym;
+			if (!hit)
+				continue;
+			f = kelf_sym_at(k, (int)sec, (int64_t)r->offset, 1);
+			if (f >= 0 && (best < 0 || strcmp(k->syms[f].name, k->syms[best].name) < 0))
+				best = f;
+		}
+	}
+	return best;
+}
+
+void kelf_local_key(const struct kelf *k, int sym, char *buf, size_t len)
+{
+	char base[256], owner[256];
+	int o = -1;
+
+	kelf_base_name(k->syms[sym].name, base, sizeof(base));
+	if (!is_numbered(k->syms[sym].name)) {
+		snprintf(buf, len, "%s", base);
+		return;
+	}
+	if (GELF_ST_TYPE(k->syms[sym].st.st_info) != STT_FUNC)
+		o = local_owner(k, sym);
+	if (o >= 0) {
+		kelf_base_name(k->syms[o].name, owner, sizeof(owner));
+		snprintf(buf, len, "%s@%s", base, owner);
+	} else {
+		snprintf(buf, len, "%s#%d", base, kelf_local_rank(k, sym));
+	}
+}
+
+int kelf_local_peer(const struct kelf *from, int sym, const struct kelf *to)
+{
+	int want_func = GELF_ST_TYPE(from->syms[sym].st.st_info) == STT_FUNC;
+	char key[600], other[600], base[256], obase[256];
+	int found = -1, n = 0;
+	size_t i;
+
+	kelf_local_key(from, sym, key, sizeof(key));
+	kelf_base_name(from->syms[sym].name, base, sizeof(base));
+	for (i = 1; i < to->nr_syms; i++) {
+		if (!kelf_sym_is_local(to, (int)i) ||
+		    GELF_ST_TYPE(to->syms[i].st.st_info) == STT_SECTION ||
+		    (GELF_ST_TYPE(to->syms[i].st.st_info) == STT_FUNC) != want_func)
+			continue;
+		kelf_base_name(to->syms[i].name, obase, sizeof(obase));
+		if (strcmp(base, obase))
+			continue;
+		kelf_local_key(to, (int)i, other, sizeof(other));
+		if (!strcmp(key, other)) {
+			found = (int)i;
+			n++;
+		}
+	}
+	if (n == 1)
+		return found;
+	return kelf_local_by_rank(to, base, kelf_local_rank(from, sym), want_func);
+}
+
 static void put_escaped(char *buf, size_t len, const unsigned char *p, size_t n)
 {
 	size_t o = strlen(buf), i;
@@ -390,10 +498,11 @@ void kelf_norm_target(const struct kelf *k, const struct kelf_rela *r, int in_co
 			 (long long)t.addend);
 		return;
 	}
-	kelf_base_name(k->syms[t.sym].name, base, sizeof(base));
-	snprintf(buf + strlen(buf), len - strlen(buf), "%s#%d%+lld", base,
-		 kelf_sym_is_local(k, t.sym) ? kelf_local_rank(k, t.sym) : 0,
-		 (long long)t.addend);
+	if (kelf_sym_is_local(k, t.sym))
+		kelf_local_key(k, t.sym, base, sizeof(base));
+	else
+		snprintf(base, sizeof(base), "%s", k->syms[t.sym].name);
+	snprintf(buf + strlen(buf), len - strlen(buf), "%s%+lld", base, (long long)t.addend);
 }
 
 uint64_t kelf_fnv1a(const unsigned char *p, size_t n)

@@ -96,6 +96,12 @@ void kelf_resolve(const struct kelf *k, const struct kelf_rela *r, int in_code,
 /* The symbol of a defined object or function covering offset off of sec. */
 int kelf_sym_at(const struct kelf *k, int sec, int64_t off, int want_func);
 
+/*
+ * The symbol of section sec at addend (+ bias: 4 for a PC-relative site in
+ * code, probing up to 8 for instructions with an immediate), or -1.
+ */
+int kelf_sym_at_pcrel(const struct kelf *k, int sec, int64_t addend, int64_t bias);
+
 /* A GCC numbered local ("count.3", "__UNIQUE_ID_ddebug417") without its number. */
 void kelf_base_name(const char *name, char *buf, size_t len);
 
@@ -107,6 +113,15 @@ void kelf_base_name(const char *name, char *buf, size_t len);
 int kelf_local_rank(const struct kelf *k, int sym);
 /* The local symbol with this base name and rank, or -1. */
 int kelf_local_by_rank(const struct kelf *k, const char *base, int rank, int want_func);
+
+/*
+ * How a local is matched across builds: "name" when it has no GCC number,
+ * "base@owner" for a static local (owner: the function whose code uses it),
+ * else "base#rank".
+ */
+void kelf_local_key(const struct kelf *k, int sym, char *buf, size_t len);
+/* The local symbol of `to` that is symbol sym of `from`, or -1. */
+int kelf_local_peer(const struct kelf *from, int sym, const struct kelf *to);
 
 /*
  * A text that is equal in two builds iff the relocation points at the same

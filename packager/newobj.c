@@ -185,9 +185,8 @@ static int ext_sym(struct builder *b, int sym)
 
 	if (!kelf_sym_is_local(post, sym))
 		return ext_label(b, ksp_label_of(post, sym, b->unit), post->syms[sym].name);
-	kelf_base_name(post->syms[sym].name, base, sizeof(base));
-	p = kelf_local_by_rank(pre, base, kelf_local_rank(post, sym),
-			       GELF_ST_TYPE(post->syms[sym].st.st_info) == STT_FUNC);
+	(void)base;
+	p = kelf_local_peer(post, sym, pre);
 	if (p < 0)
 		return -2;	/* new in post */
 	return ext_label(b, ksp_label_of(pre, p, b->unit), pre->syms[p].name);
@@ -304,7 +303,7 @@ static int translate(struct builder *b, const struct kelf_rela *r, int in_code, 
 			return ref_text(b, sec, r->addend, r->addend + bias, out);
 		if (!(post->secs[sec].sh.sh_flags & SHF_WRITE))
 			return ref_whole(b, sec, r->addend, out);
-		t = kelf_sym_at(post, sec, r->addend + bias, 0);
+		t = kelf_sym_at_pcrel(post, sec, r->addend, bias);
 		if (t < 0) {
 			snprintf(b->err, b->errlen,
 				 "%s: reference to writable data at %s%+lld with no symbol",

@@ -1,0 +1,67 @@
+#!/bin/bash
+# packager/ksplice-pack on small fixtures (tests/packager/fixtures/*.c built
+# with -ffunction-sections -fdata-sections): which functions differ, how the
+# new-code object references the pre build's static locals, strings and new
+# statics, the generated pre/new sources, and the exit codes for no change,
+# changed data and bad input.
+. "$KSPLICE_TOP/tests/lib/tap.sh"
+tap_plan 17
+make -C "$KSPLICE_TOP/packager" >/dev/null || { tap_plan 1; tap_ok 0 "packager builds"; exit 1; }
+P=$KSPLICE_TOP/packager/ksplice-pack
+F=$KSPLICE_TOP/tests/packager/fixtures
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+cd "$tmp" || exit 1
+for f in pre post data; do
+	gcc -O2 -fno-pic -mcmodel=kernel -ffunction-sections -fdata-sections -c "$F/$f.c" -o $f.o
+done
+
+tap_ok "$([ -z "$($P diff u.c pre.o pre.o)" ] && echo 1)" "an object compared with itself: no difference"
+got=$($P diff u.c pre.o post.o | sort | tr '\n' ',')
+tap_ok "$([ "$got" = "changed msg,changed other,new first,new last," ] && echo 1)" \
+	"changed msg and other, new first and last; a new string and renumbered static locals change nothing else ($got)"
+tap_ok "$($P diff --json u.c pre.o post.o | jq -e '.units[0].changed | map(.name) == ["msg", "other"]' >/dev/null && echo 1)" \
+	"diff --json lists the changed functions"
+
+mkdir out
+$P build --id=fx000001 --target=vmlinux --description="fixture" --out=out u.c pre.o post.o
+tap_ok "$([ $? = 0 ] && [ -f out/code_0.o ] && [ -f out/pre.c ] && [ -f out/new.c ] && [ -f out/manifest.json ] && echo 1)" \
+	"build writes code_0.o, pre.c, new.c, manifest.json"
+syms=$(readelf -sW out/code_0.o)
+local_of_other() {
+	objdump -dr "$1" | awk '/<other>:/ { f = 1 } f && /R_X86_64_PC32/ { print $3; exit }' | sed 's/^\.bss\.//; s/-0x4$//'
+}
+pre_count=$(local_of_other pre.o) post_count=$(local_of_other post.o)
+tap_ok "$([ "$pre_count" != "$post_count" ] && echo "$syms" | grep -q " UND ${pre_count}%u.c$" &&
+	! echo "$syms" | grep -q "${post_count}%" && echo 1)" \
+	"other()'s static local ($post_count in post) is the pre build's instance, by label ${pre_count}%u.c"
+tap_ok "$(echo "$syms" | grep -qE "GLOBAL DEFAULT +[0-9]+ __ksplice_new_0_0$" &&
+	echo "$syms" | grep -qE "GLOBAL DEFAULT +[0-9]+ __ksplice_new_0_1$" && echo 1)" \
+	"each replaced function has a global alias"
+tap_ok "$(echo "$syms" | grep -qE "LOCAL +DEFAULT +[0-9]+ (msg|other|first)$" &&
+	! echo "$syms" | grep -qE "GLOBAL +DEFAULT +[0-9]+ (msg|other|first)$" && echo 1)" \
+	"the new functions themselves are local symbols"
+tap_ok "$(readelf -SW out/code_0.o | grep -q "\.bss\.count" && ! echo "$syms" | grep -q "UND first" && echo 1)" \
+	"first()'s new static local is a fresh instance in the new module"
+tap_ok "$(strings out/code_0.o | grep -qx "hello, world" && echo 1)" "the changed string is copied into the new code"
+tap_ok "$(readelf -rW out/code_0.o | grep -q "R_X86_64_32S .*\.rodata\..*str" && echo 1)" \
+	"references to strings are relocations against the copied section"
+tap_ok "$(grep -q '\.label = "msg",' out/pre.c && grep -q '\.label = "other",' out/pre.c &&
+	grep -q 'KSPLICE_PRE_REPLACE' out/pre.c && grep -q 'ksplice_register_pre(&ksplice_pre_update, THIS_MODULE)' out/pre.c && echo 1)" \
+	"pre.c: both replaced functions, registered with the core"
+tap_ok "$(grep -qE '\{ "'"${pre_count}"'%u.c", "'"${pre_count}"'" \}' out/pre.c && echo 1)" \
+	"pre.c: the symbols table has the static local's label and kallsyms name"
+tap_ok "$(grep -q '{ "msg", __ksplice_new_0_0, [0-9]* },' out/new.c && grep -q 'ksplice_register_new' out/new.c && echo 1)" \
+	"new.c: the patch table points at the aliases"
+tap_ok "$(jq -e '.units[0].changed[] | select(.name == "msg") | .pre_size > 0 and (.pre_fnv1a | length) == 16' out/manifest.json >/dev/null && echo 1)" \
+	"manifest: sizes and pre-code checksums"
+
+mkdir same
+$P build --id=fx000001 --target=vmlinux --out=same u.c pre.o pre.o 2>/dev/null
+tap_ok "$([ $? = 3 ] && echo 1)" "no function changed: exit 3"
+err=$($P build --id=fx000001 --target=vmlinux --out=same u.c pre.o data.o 2>&1)
+tap_ok "$([ $? = 4 ] && echo "$err" | grep -q "u.c: data limit: initial value changed" && echo 1)" \
+	"changed data: exit 4, listed"
+err=$($P diff u.c /etc/passwd pre.o 2>&1)
+tap_ok "$([ $? = 1 ] && echo "$err" | grep -q "/etc/passwd: not an ELF file" && echo 1)" "not an object: exit 1, named"
+tap_finish
