@@ -28,6 +28,14 @@ static int fail(char *err, size_t errlen, const char *fmt, ...)
 	return -1;
 }
 
+/* qsort() that accepts an empty (NULL) array. */
+static void sort_arr(void *base, size_t n, size_t size,
+		     int (*cmp)(const void *, const void *))
+{
+	if (n > 1)
+		qsort(base, n, size, cmp);
+}
+
 /* ------------------------------------------------------------------ */
 /* Growable arrays.                                                   */
 
@@ -554,14 +562,14 @@ int ks_records_parse(const char *buf, size_t len, struct ks_records *out,
 		ks_records_free(out);
 		return fail(err, errlen, "no records");
 	}
-	qsort(out->funcs, out->n_funcs, sizeof(*out->funcs), cmp_func);
-	qsort(out->data, out->n_data, sizeof(*out->data), cmp_data);
-	qsort(out->types, out->n_types, sizeof(*out->types), cmp_type);
+	sort_arr(out->funcs, out->n_funcs, sizeof(*out->funcs), cmp_func);
+	sort_arr(out->data, out->n_data, sizeof(*out->data), cmp_data);
+	sort_arr(out->types, out->n_types, sizeof(*out->types), cmp_type);
 	for (i = 0; i < out->n_funcs; i++) {
 		struct ks_func *f = &out->funcs[i];
 
-		qsort(f->inlines, f->n_inlines, sizeof(char *), cmp_strp);
-		qsort(f->uses, f->n_uses, sizeof(char *), cmp_strp);
+		sort_arr(f->inlines, f->n_inlines, sizeof(char *), cmp_strp);
+		sort_arr(f->uses, f->n_uses, sizeof(char *), cmp_strp);
 	}
 	if (check_dups(out, err, errlen)) {
 		ks_records_free(out);
@@ -836,6 +844,29 @@ static int diff_funcs(const struct ks_records *pre,
 	return 0;
 }
 
+/* Length of SEC without a trailing ".NAME" (-fdata-sections' own suffix). */
+static size_t section_stem(const char *sec, const char *name)
+{
+	size_t ls = strlen(sec), ln = strlen(name);
+
+	if (ls > ln + 1 && sec[ls - ln - 1] == '.' && !strcmp(sec + ls - ln, name))
+		return ls - ln - 1;
+	return ls;
+}
+
+/* Same placement? ".bss.count.1" for count.1 equals ".bss.count.4" for
+ * count.4: GCC renumbered the static local, the section follows the name. */
+static int same_section(const struct ks_data *a, const struct ks_data *b)
+{
+	size_t la = section_stem(a->section, a->name);
+	size_t lb = section_stem(b->section, b->name);
+
+	if (strcmp(a->name, b->name) && la != strlen(a->section) &&
+	    lb != strlen(b->section))
+		return la == lb && !strncmp(a->section, b->section, la);
+	return !strcmp(a->section, b->section);
+}
+
 static unsigned int data_reasons(const struct ks_data *a,
 				 const struct ks_data *b)
 {
@@ -843,7 +874,7 @@ static unsigned int data_reasons(const struct ks_data *a,
 
 	if (a->size != b->size)
 		r |= KS_DATA_SIZE;
-	if (strcmp(a->section, b->section))
+	if (!same_section(a, b))
 		r |= KS_DATA_SECTION;
 	if (strcmp(a->bind, b->bind))
 		r |= KS_DATA_LINKAGE;
@@ -942,7 +973,7 @@ static int diff_layouts(const struct ks_records *pre,
 			free(lc.used_by);
 			return -1;
 		}
-		qsort(lc.used_by, lc.n_used_by, sizeof(char *), cmp_strp);
+		sort_arr(lc.used_by, lc.n_used_by, sizeof(char *), cmp_strp);
 		for (k = n = 0; k < lc.n_used_by; k++)
 			if (!n || strcmp(lc.used_by[n - 1], lc.used_by[k]))
 				lc.used_by[n++] = lc.used_by[k];
@@ -1016,16 +1047,16 @@ int ks_diff(const struct ks_records *pre, const struct ks_records *post,
 		return fail(err, errlen, "out of memory");
 	}
 	/* Lists are reported sorted by name (keys sort local ones by unit). */
-	qsort(out->changed, out->n_changed, sizeof(*out->changed), cmp_fchange);
-	qsort(out->new_funcs, out->n_new, sizeof(*out->new_funcs), cmp_funcp);
-	qsort(out->removed_funcs, out->n_removed, sizeof(*out->removed_funcs),
+	sort_arr(out->changed, out->n_changed, sizeof(*out->changed), cmp_fchange);
+	sort_arr(out->new_funcs, out->n_new, sizeof(*out->new_funcs), cmp_funcp);
+	sort_arr(out->removed_funcs, out->n_removed, sizeof(*out->removed_funcs),
 	      cmp_funcp);
-	qsort(out->changed_data, out->n_changed_data,
+	sort_arr(out->changed_data, out->n_changed_data,
 	      sizeof(*out->changed_data), cmp_dchange);
-	qsort(out->new_data, out->n_new_data, sizeof(*out->new_data), cmp_datap);
-	qsort(out->removed_data, out->n_removed_data,
+	sort_arr(out->new_data, out->n_new_data, sizeof(*out->new_data), cmp_datap);
+	sort_arr(out->removed_data, out->n_removed_data,
 	      sizeof(*out->removed_data), cmp_datap);
-	qsort(out->line_only, out->n_line_only, sizeof(*out->line_only),
+	sort_arr(out->line_only, out->n_line_only, sizeof(*out->line_only),
 	      cmp_funcp);
 	return 0;
 }
