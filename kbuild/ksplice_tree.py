@@ -2,6 +2,7 @@
 touches, which compilation units they are (headers: the units that include
 them), and which target (vmlinux or a module) each unit is linked into, from
 the kbuild Makefiles and the target .config."""
+import functools
 import os
 import re
 import subprocess
@@ -86,6 +87,7 @@ def patch_files(text, tree, patch_file):
     raise TreeError("the patch does not apply to the tree:\n" + outputs[0].strip())
 
 
+@functools.lru_cache(maxsize=None)
 def _makefile_rules(tree, d):
     """[(variable, [words])] of the assignments in d's Makefile/Kbuild."""
     rules = []
@@ -98,7 +100,7 @@ def _makefile_rules(tree, d):
             m = re.match(r"\s*([\w./$()-]+)\s*[:+?]?=\s*(.*)", ln)
             if m:
                 rules.append((m.group(1), m.group(2).split("#")[0].split()))
-    return rules
+    return tuple(rules)
 
 
 def _cond(var_cond, cfg):
@@ -240,3 +242,26 @@ def units_of(tree, files, cfg, log):
         else:
             units[u] = t
     return units, notes
+
+
+def builtin_units(tree, cfg):
+    """Every .c file that kbuild links into vmlinux with this config (the
+    Makefile scan of unit_target; x86 only)."""
+    units = []
+    for top in sorted(os.listdir(tree)):
+        if top in ("Documentation", "tools", "scripts", "samples", "usr", "ksplice",
+                   "LICENSES", "include") or not os.path.isdir(os.path.join(tree, top)):
+            continue
+        base = os.path.join(tree, top)
+        for d, dirs, files in os.walk(base):
+            rel = os.path.relpath(d, tree)
+            if rel.startswith("arch/") and not rel.startswith("arch/x86") and rel != "arch":
+                dirs[:] = []
+                continue
+            dirs.sort()
+            for f in sorted(files):
+                if f.endswith(".c"):
+                    u = os.path.join(rel, f)
+                    if unit_target(tree, u, cfg) == "vmlinux":
+                        units.append(u)
+    return units

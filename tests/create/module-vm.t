@@ -1,0 +1,55 @@
+#!/bin/bash
+# A module-target update end to end: ksplice-create patches _fat_msg()
+# (fs/fat/misc.c, built into fat.ko) to prefix FAT messages with "ksplice: ";
+# in the VM, with vfat and loop loaded (not nls_cp437), a vfat mount prints the
+# patched error after ksplice-apply and the original after ksplice-undo.
+. "$KSPLICE_TOP/tests/lib/tap.sh"
+. "$KSPLICE_TOP/tests/apply/lib/vmtest.sh"
+tap_plan 10
+vm_setup
+tree=$(ks_kernel_dir)/linux
+make -C "$KSPLICE_TOP/packager" >/dev/null
+out=$vm_out
+rm -f "$out/ksplice-fatvm001.tar.gz"
+( cd "$out" && "$KSPLICE_TOP/kbuild/ksplice-create" -q \
+	--patch="$KSPLICE_TOP/tests/create/patches/module-fat.patch" --id=fatvm001 "$tree" ) \
+	>"$out/create-fat.log" 2>&1
+tap_ok "$([ -f "$out/ksplice-fatvm001.tar.gz" ] && echo 1)" "ksplice-create writes ksplice-fatvm001.tar.gz"
+[ -f "$out/ksplice-fatvm001.tar.gz" ] || sed 's/^/# /' "$out/create-fat.log"
+
+{
+	vm_prelude
+	cat <<'S'
+modprobe loop; modprobe vfat
+dd if=/dev/zero of=/tmp/fat.img bs=1024 count=4096 2>/dev/null
+mkdosfs /tmp/fat.img >/dev/null
+mkdir -p /mnt
+# nls_cp437 is not in the VM: the mount fails with an error that fat prints
+# through _fat_msg().
+badmount() {
+	mount -t vfat -o loop /tmp/fat.img /mnt 2>/dev/null && umount /mnt
+	dmesg | grep "codepage cp437 not found" | tail -1
+}
+before=$(badmount)
+echo "before: $before"
+check "before: the stock message" sh -c "echo '$before' | grep -q 'FAT-fs (loop[0-9]*): codepage cp437 not found'"
+status_is 0 "ksplice-apply applies the fat update" ksplice-apply /ksplice/ksplice-fatvm001.tar.gz
+after=$(badmount)
+echo "after: $after"
+check "after apply: FAT-fs (loop0): ksplice: codepage cp437 not found" \
+	sh -c "echo '$after' | grep -q 'FAT-fs (loop[0-9]*): ksplice: codepage cp437 not found'"
+check "ksplice-view lists it as applied" \
+	sh -c 'ksplice-view | grep -qx "Ksplice id fatvm001 is present in the kernel and is applied."'
+status_is 0 "ksplice-undo reverses it" ksplice-undo fatvm001
+undone=$(badmount)
+echo "undone: $undone"
+check "after undo: the stock message again" \
+	sh -c "echo '$undone' | grep -q 'FAT-fs (loop[0-9]*): codepage cp437 not found' && ! echo '$undone' | grep -q ksplice:"
+check "the update modules are gone, fat stays" \
+	sh -c '! grep -q ksplice_fatvm001 /proc/modules && grep -q "^fat " /proc/modules'
+S
+} >"$out/fat-vm.sh"
+vm_run fat "$out/fat-vm.sh" --module vfat --module loop \
+	--file "$out/ksplice-fatvm001.tar.gz:/ksplice/ksplice-fatvm001.tar.gz"
+vm_results 7
+tap_finish
