@@ -4,7 +4,8 @@
  *
  * Lists the updates in /sys/kernel/ksplice: "Ksplice id X is present in the
  * kernel and is <stage>." (and, with --id, its description); --json prints
- * one JSON array of {id, stage, abort_cause, description, targets}.
+ * one JSON array of {id, stage, abort_cause, description, targets, hooks}
+ * (hooks: "target kind function" lines of the update's custom code).
  */
 #include <dirent.h>
 #include <stdio.h>
@@ -34,18 +35,22 @@ static void json_string(const char *s)
 static void show(const char *id, int json, int detail, int first)
 {
 	char stage[64] = "?", cause[64] = "?", desc[4096] = "",
-	     targets[4096] = "";
+	     targets[4096] = "", hooks[4096] = "";
 
 	ks_update_read(id, "stage", stage, sizeof(stage));
 	ks_update_read(id, "abort_cause", cause, sizeof(cause));
 	ks_update_read(id, "description", desc, sizeof(desc));
 	ks_update_read(id, "targets", targets, sizeof(targets));
+	/* "target kind function" lines: the hooks of kmod/ksplice-patch.h */
+	ks_update_read(id, "hooks", hooks, sizeof(hooks));
 	if (!json) {
 		printf("Ksplice id %s is present in the kernel and is %s.\n",
 		       id, stage);
 		if (detail)
 			printf("Description: %s\nLast abort cause: %s\n",
 			       desc, cause);
+		if (detail && hooks[0])
+			printf("Hooks (target kind function):\n%s\n", hooks);
 		return;
 	}
 	printf("%s\n  {\"id\": ", first ? "" : ",");
@@ -58,6 +63,8 @@ static void show(const char *id, int json, int detail, int first)
 	json_string(desc);
 	printf(", \"targets\": ");
 	json_string(targets);
+	printf(", \"hooks\": ");
+	json_string(hooks);
 	printf("}");
 }
 
