@@ -1,0 +1,74 @@
+#!/bin/bash
+# kbuild/analyze.py, one pre/post case per reason (tests/custom/cases/*.c,
+# compiled without and with -DPOST by gcc-12 with the plugin, as userspace
+# objects with the kernel's section macros): the exit status (0 safe as is,
+# 1 needs custom code the hooks cover, 3 not covered), the reason's kind and
+# symbol; false-positive guards (a plain code fix, a new static counter, a
+# static const table) must be "safe as is". Then bad input and the template.
+. "$KSPLICE_TOP/tests/lib/tap.sh"
+cases=$KSPLICE_TOP/tests/custom/cases
+analyze=$KSPLICE_TOP/kbuild/analyze.py
+mapfile -t files < <(ls "$cases"/*.c)
+tap_plan $((2 * ${#files[@]} + 7))
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+make -C "$KSPLICE_TOP/gcc-plugin" >/dev/null 2>&1 && make -C "$KSPLICE_TOP/packager" >/dev/null 2>&1
+plugin=$KSPLICE_TOP/gcc-plugin/ksplice_plugin.so
+
+build() {	# build CASE pre|post
+	local def=-DPOSTVAL\(a,b\)=a
+	[ "$2" = post ] && def="-DPOST -DPOSTVAL(a,b)=b"
+	# shellcheck disable=SC2086
+	gcc-12 -O2 -g -ffunction-sections -fdata-sections -I"$cases/include" \
+		-idirafter "$KSPLICE_TOP/kmod" $def -fplugin="$plugin" \
+		-fplugin-arg-ksplice_plugin-unit="$1.c" -c "$cases/$1.c" -o "$tmp/$1.$2.o"
+}
+
+for f in "${files[@]}"; do
+	c=$(basename "$f" .c)
+	read -r _ _ want kind sym _ < <(grep -m1 'expect:' "$f")
+	if ! build "$c" pre 2>"$tmp/err" || ! build "$c" post 2>>"$tmp/err"; then
+		tap_ok 0 "$c: pre and post build"
+		sed 's/^/# /' "$tmp/err"
+		tap_ok 0 "$c: (not analyzed)"
+		continue
+	fi
+	python3 "$analyze" --json "$c.c" "$tmp/$c.pre.o" "$tmp/$c.post.o" >"$tmp/$c.json" 2>"$tmp/err"
+	got=$?
+	tap_ok "$([ "$got" = "$want" ] && echo 1)" "$c: exit status $want (got $got)"
+	if [ "$kind" = - ]; then
+		ok=$(jq -e '.verdict == "safe as is" and (.reasons | length) == 0' "$tmp/$c.json" >/dev/null && echo 1)
+		tap_ok "$ok" "$c: safe as is, no reason"
+	else
+		ok=$(jq -e --arg k "$kind" --arg s "$sym" \
+			'.verdict == "needs custom code" and ([.reasons[] | select(.kind == $k and (.symbol | startswith($s)))] | length) == 1' \
+			"$tmp/$c.json" >/dev/null && echo 1)
+		tap_ok "$ok" "$c: needs custom code: [$kind] $sym"
+	fi
+	[ -n "$ok" ] || { jq -c '.reasons[] | [.kind, .symbol, .text]' "$tmp/$c.json"; cat "$tmp/err"; } 2>&1 | sed 's/^/# /'
+done
+
+# the text form names the reason and what to do, and the template compiles
+python3 "$analyze" --template="$tmp/hooks.c" --id=abcd1234 init.c "$tmp/init.pre.o" "$tmp/init.post.o" >"$tmp/out"
+tap_ok "$(grep -q '^analysis: needs custom code' "$tmp/out" &&
+	grep -q '\[init\] init.c: changed __init function setup_limits (.init.text): it ran at boot' "$tmp/out" &&
+	grep -q 'needs ksplice_pre_apply or ksplice_apply or ksplice_post_apply' "$tmp/out" && echo 1)" \
+	"text report: the reason and the hooks that would cover it"
+tap_ok "$(grep -q 'ksplice_apply(ksplice_apply_init);' "$tmp/hooks.c" &&
+	grep -q 'TODO \[init\] setup_limits' "$tmp/hooks.c" && echo 1)" "the template has an apply hook with a TODO per reason"
+{ sed 's/^#include <ksplice-patch.h>//' "$cases/init.c"; echo '#include <ksplice-patch.h>'; cat "$tmp/hooks.c"; } >"$tmp/filled.c"
+tap_run "the template compiles as it is" gcc-12 -Wall -Werror -Wno-unused-function -I"$cases/include" -idirafter "$KSPLICE_TOP/kmod" \
+	-DPOST '-DPOSTVAL(a,b)=b' -c "$tmp/filled.c" -o "$tmp/filled.o"
+python3 "$analyze" covered.c "$tmp/covered.pre.o" "$tmp/covered.post.o" >"$tmp/out"
+tap_ok "$(grep -q 'covered by the patch' "$tmp/out" && grep -q 'hook apply: fix_limits' "$tmp/out" &&
+	grep -q 'hook reverse: unfix_limits' "$tmp/out" && echo 1)" "covered: the hooks are listed by kind and function"
+
+# bad input: a clear message, status 2
+python3 "$analyze" x.c "$tmp/nope.o" "$tmp/init.post.o" >"$tmp/out" 2>&1
+tap_ok "$([ $? = 2 ] && grep -q 'nope.o: no such file' "$tmp/out" && echo 1)" "a missing object: status 2, named"
+python3 "$analyze" x.c "$tmp/init.pre.o" >"$tmp/out" 2>&1
+tap_ok "$([ $? = 2 ] && grep -q usage "$tmp/out" && echo 1)" "wrong arguments: usage, status 2"
+printf 'not elf' >"$tmp/bad.o"
+python3 "$analyze" x.c "$tmp/bad.o" "$tmp/bad.o" >"$tmp/out" 2>&1
+tap_ok "$([ $? = 2 ] && grep -q 'error' "$tmp/out" && echo 1)" "not an object: status 2 with an error"
+tap_finish
