@@ -203,7 +203,7 @@ def _data_reasons(unit, diff, pre, post):
             what = "__read_mostly" if "read_mostly" in sec else ".data..once"
             reasons.append(_reason("read_mostly", unit, c["name"],
                                    f"changed {what} state {c['name']} ({sec}, {why})"))
-        elif sec.startswith(".rodata"):
+        elif sec.startswith((".rodata", ".data.rel.ro")):
             if not d.get("static"):
                 reasons.append(_reason("data", unit, c["name"],
                                        f"changed global constant {c['name']} ({why}): code "
