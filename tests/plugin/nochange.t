@@ -8,7 +8,7 @@
 cases=$KSPLICE_TOP/tests/plugin/cases
 mapfile -t srcs < <(ls "$cases"/*.c)
 srcs+=("$KSPLICE_TOP/gcc-plugin/records.c")
-tap_plan 8
+tap_plan 9
 plugin_build
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
@@ -49,6 +49,11 @@ nm "$tmp/records.1.o" | awk '$2 ~ /^[TtWw]$/ { print $3 }' | sort >"$tmp/nm"
 "$sums" "$tmp/records.1.o" | awk '$1 == "func" { print $2 }' | sort >"$tmp/rec"
 missing=$(comm -23 "$tmp/nm" "$tmp/rec" | grep -v '\.cold$' | tr '\n' ' ')
 tap_ok "$([ -s "$tmp/nm" ] && [ -z "$missing" ] && echo 1)" "every function of records.o has a record ($(wc -l <"$tmp/nm") symbols)${missing:+; missing: $missing}"
+# Debug info changes no checksum (debug insns and locations are not hashed).
+plugin_cc x.c "$KSPLICE_TOP/gcc-plugin/records.c" "$tmp/records.g.o" -g
+out=$("$sums" --diff "$tmp/records.1.o" "$tmp/records.g.o")
+tap_ok "$([ $? = 0 ] && [ -z "$out" ] && echo 1)" "records.c with and without -g: no difference"
+
 # --json: valid JSON, the same functions as the text records.
 "$sums" --json "$tmp/records.1.o" >"$tmp/json"
 tap_ok "$(jq -r '.functions[].name' "$tmp/json" 2>/dev/null | sort | cmp -s - "$tmp/rec" && echo 1)" \
