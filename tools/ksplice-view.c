@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * ksplice-view [--id=ID] [--json]
+ * ksplice-view --file=TARBALL
  *
  * Lists the updates in /sys/kernel/ksplice: "Ksplice id X is present in the
  * kernel and is <stage>." (and, with --id, its description); --json prints
@@ -15,7 +16,8 @@
 
 static void usage(FILE *f)
 {
-	fprintf(f, "usage: ksplice-view [--id=ID] [--json]\n");
+	fprintf(f, "usage: ksplice-view [--id=ID] [--json]\n"
+		   "       ksplice-view --file=TARBALL\n");
 }
 
 static void json_string(const char *s)
@@ -68,6 +70,31 @@ static void show(const char *id, int json, int detail, int first)
 	printf("}");
 }
 
+static int view_file(const char *path)
+{
+	struct ks_tarball t;
+	struct ks_err err;
+	char desc[4096] = "", file[KS_DIR_MAX + 64];
+	int i;
+
+	if (ks_tarball_open(path, &t, &err)) {
+		fprintf(stderr, "ksplice-view: %s\n", err.msg);
+		ks_tarball_close(&t);
+		return KS_EXIT_BAD_TARBALL;
+	}
+	snprintf(file, sizeof(file), "%s/description", t.dir);
+	ks_read_file(file, desc, sizeof(desc));
+	ks_chomp(desc);
+	printf("Ksplice id %s, for kernel %s (%s)\nDescription: %s\n", t.id,
+	       t.release, t.vermagic, desc);
+	for (i = 0; i < t.nr_targets; i++)
+		printf("Target: %s\n", t.targets[i].name);
+	printf("It is %spresent in the kernel.\n",
+	       ks_update_exists(t.id) ? "" : "not ");
+	ks_tarball_close(&t);
+	return 0;
+}
+
 static int cmp(const void *a, const void *b)
 {
 	return strcmp(*(char *const *)a, *(char *const *)b);
@@ -82,7 +109,9 @@ int main(int argc, char **argv)
 	DIR *d;
 
 	for (i = 1; i < argc; i++) {
-		if (!strncmp(argv[i], "--id=", 5)) {
+		if (!strncmp(argv[i], "--file=", 7)) {
+			return view_file(argv[i] + 7);
+		} else if (!strncmp(argv[i], "--id=", 5)) {
 			id = argv[i] + 5;
 		} else if (!strcmp(argv[i], "--json")) {
 			json = 1;

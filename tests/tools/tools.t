@@ -3,7 +3,7 @@
 # tarball for another kernel (refused before any module is loaded), unknown
 # ids, and the library's ELF label binding (link-new.c).
 . "$KSPLICE_TOP/tests/lib/tap.sh"
-tap_plan 20
+tap_plan 21
 t=$KSPLICE_TOP/tools
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
@@ -35,6 +35,7 @@ pack() { tar -czf "$tmp/$1.tar.gz" -C "$tmp/$1" ksplice-abc123; }
 mk other && pack other
 tap_ok "$([ "$(st "$t/ksplice-apply" "$tmp/other.tar.gz")" = 4 ] && echo 1)" "another kernel's tarball: status 4"
 tap_ok "$(grep -q "for kernel 0.0.0-ksplice-test, but the running kernel is $(uname -r)" "$tmp/out" && grep -q "Nothing was loaded" "$tmp/out" && echo 1)" "... naming both releases, nothing loaded"
+tap_ok "$([ "$(st "$t/ksplice-view" --file="$tmp/other.tar.gz")" = 0 ] && grep -q "Ksplice id abc123, for kernel 0.0.0-ksplice-test" "$tmp/out" && grep -q "Target: vmlinux" "$tmp/out" && echo 1)" "ksplice-view --file describes a tarball"
 mk noapi && rm "$tmp/noapi/ksplice-abc123/api-version" && pack noapi
 tap_ok "$([ "$(st "$t/ksplice-apply" "$tmp/noapi.tar.gz")" = 3 ] && grep -q "no api-version" "$tmp/out" && echo 1)" "no api-version: status 3"
 mk api2 && echo 2 >"$tmp/api2/ksplice-abc123/api-version" && pack api2
