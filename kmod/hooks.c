@@ -62,6 +62,7 @@ int ksplice_hooks_register(struct ksplice_update *update,
 			   struct ksplice_target *target,
 			   const struct ksplice_new *new, struct module *owner)
 {
+	struct kernfs_node *kn;
 	unsigned int i;
 	int ret;
 
@@ -72,9 +73,14 @@ int ksplice_hooks_register(struct ksplice_update *update,
 			       update->id, i, target->name);
 			return -EINVAL;
 		}
-	ret = sysfs_create_file(&update->kobj, &hooks_attr.attr);
-	if (ret && ret != -EEXIST)
-		return ret;
+	kn = sysfs_get_dirent(update->kobj.sd, hooks_attr.attr.name);
+	if (kn) {
+		sysfs_put(kn);	/* another target made it */
+	} else {
+		ret = sysfs_create_file(&update->kobj, &hooks_attr.attr);
+		if (ret)
+			return ret;
+	}
 	target->hooks = new->nr_hooks ? new->hooks : NULL;
 	target->nr_hooks = new->nr_hooks;
 	if (owner)
