@@ -1,3 +1,4 @@
+# shellcheck shell=bash disable=SC2034
 # Helpers for the plugin tests. Source it after tests/lib/tap.sh.
 #
 #   plugin_build            make -C gcc-plugin (exits the test when it fails)
