@@ -48,6 +48,7 @@ struct builder {
 	size_t nr_syms;
 	int *func_sec;		/* post function -> output section, 0 when not included */
 	int *whole_sec;		/* post section -> output section, 0 when not included */
+	int repl_sec;		/* output .altinstr_replacement (kept replacements only) */
 	struct ksp_newobj *res;
 	char *err;
 	size_t errlen;
@@ -338,6 +339,50 @@ static int copy_relas(struct builder *b, int o)
 	return 0;
 }
 
+/*
+ * Copy the replacement code that relocation r (an entry's replacement field)
+ * points at, len bytes, with its relocations; ref is the copy.
+ */
+static int copy_repl(struct builder *b, const struct kelf_rela *r, size_t len, struct ref *ref)
+{
+	const struct kelf *post = b->post;
+	const GElf_Sym *sym = &post->syms[r->sym].st;
+	const struct kelf_sec *src;
+	int64_t off = r->addend + (GELF_ST_TYPE(sym->st_info) == STT_SECTION ? 0 :
+				   (int64_t)sym->st_value);
+	size_t n, first, i, at;
+	struct osec *os;
+
+	if (sym->st_shndx == SHN_UNDEF || sym->st_shndx >= post->nr_secs)
+		return translate(b, r, 0, ref);
+	src = &post->secs[sym->st_shndx];
+	if (!src->data || off < 0 || (size_t)off + len > src->size)
+		return translate(b, r, 0, ref);
+	if (!b->repl_sec && (b->repl_sec = add_sec(b, src->name, &src->sh, NULL, 0,
+						   sym->st_shndx, 0)) < 0)
+		return oom(b);
+	os = &b->secs[b->repl_sec - 1];
+	at = os->size;
+	os->data = realloc(os->data, at + len + 1);
+	if (!os->data)
+		return oom(b);
+	memcpy(os->data + at, src->data + off, len);
+	os->size += len;
+	first = kelf_relas_in(src, (uint64_t)off, (uint64_t)off + len, &n);
+	for (i = 0; i < n; i++) {
+		struct kelf_rela rr = src->relas[first + i];
+		struct ref t;
+
+		if (translate(b, &rr, 1, &t) ||
+		    add_rela(b, b->repl_sec, at + (rr.offset - (uint64_t)off), rr.type, t.sym,
+			     t.addend))
+			return -1;
+	}
+	ref->sym = b->secs[b->repl_sec - 1].secsym;
+	ref->addend = r->addend - off + (int64_t)at;
+	return 0;
+}
+
 /* Where the code field of an entry points: a post function index, or -1. */
 static int entry_func(struct builder *b, const struct kelf_sec *s, uint64_t field)
 {
@@ -392,8 +437,13 @@ static int copy_special(struct builder *b, const struct ksp_special *sp, int sec
 			struct kelf_rela r = s->relas[first + i];
 			struct ref ref;
 
-			if (translate(b, &r, 0, &ref) ||
-			    add_rela(b, o, os->size + (r.offset - base), r.type, ref.sym, ref.addend))
+			if (sp->repl_field >= 0 && r.offset == base + (uint64_t)sp->repl_field) {
+				if (copy_repl(b, &r, s->data[base + sp->repl_len_byte], &ref))
+					return -1;
+			} else if (translate(b, &r, 0, &ref)) {
+				return -1;
+			}
+			if (add_rela(b, o, os->size + (r.offset - base), r.type, ref.sym, ref.addend))
 				return -1;
 			os = &b->secs[o - 1];
 		}

@@ -52,18 +52,18 @@ static uint32_t len_lock(const unsigned char *e, const unsigned char *c, size_t 
 }
 
 const struct ksp_special ksp_specials[] = {
-	{ "__mcount_loc", 8, 0, KSP_RANGE_FENTRY, len_fentry, NULL, 0 },
-	{ ".altinstructions", 12, 0, KSP_RANGE_ALTINSTR, len_alt, NULL, 0 },
-	{ ".parainstructions", 16, 0, KSP_RANGE_PARAVIRT, len_para, NULL, 0 },
-	{ "__jump_table", 16, 0, KSP_RANGE_JUMP_LABEL, len_jump, NULL, 0 },
-	{ ".static_call_sites", 8, 0, KSP_RANGE_STATIC_CALL, len_call5, NULL, 0 },
-	{ ".retpoline_sites", 4, 0, KSP_RANGE_RETPOLINE, len_retpoline, NULL, 0 },
-	{ ".return_sites", 4, 0, KSP_RANGE_RETURN, len_call5, NULL, 0 },
-	{ ".smp_locks", 4, 0, KSP_RANGE_SMP_LOCK, len_lock, NULL, 0 },
-	{ "__ex_table", 12, 0, KSP_RANGE_NONE, NULL, NULL, 0 },
-	{ "__bug_table", 12, 0, KSP_RANGE_NONE, NULL, NULL, 0 },
-	{ ".orc_unwind_ip", 4, 0, KSP_RANGE_NONE, NULL, ".orc_unwind", 6 },
-	{ NULL, 0, 0, KSP_RANGE_NONE, NULL, NULL, 0 },
+	{ "__mcount_loc", 8, 0, KSP_RANGE_FENTRY, len_fentry, NULL, 0, -1, -1 },
+	{ ".altinstructions", 12, 0, KSP_RANGE_ALTINSTR, len_alt, NULL, 0, 4, 11 },
+	{ ".parainstructions", 16, 0, KSP_RANGE_PARAVIRT, len_para, NULL, 0, -1, -1 },
+	{ "__jump_table", 16, 0, KSP_RANGE_JUMP_LABEL, len_jump, NULL, 0, -1, -1 },
+	{ ".static_call_sites", 8, 0, KSP_RANGE_STATIC_CALL, len_call5, NULL, 0, -1, -1 },
+	{ ".retpoline_sites", 4, 0, KSP_RANGE_RETPOLINE, len_retpoline, NULL, 0, -1, -1 },
+	{ ".return_sites", 4, 0, KSP_RANGE_RETURN, len_call5, NULL, 0, -1, -1 },
+	{ ".smp_locks", 4, 0, KSP_RANGE_SMP_LOCK, len_lock, NULL, 0, -1, -1 },
+	{ "__ex_table", 12, 0, KSP_RANGE_NONE, NULL, NULL, 0, -1, -1 },
+	{ "__bug_table", 12, 0, KSP_RANGE_NONE, NULL, NULL, 0, -1, -1 },
+	{ ".orc_unwind_ip", 4, 0, KSP_RANGE_NONE, NULL, ".orc_unwind", 6, -1, -1 },
+	{ NULL, 0, 0, KSP_RANGE_NONE, NULL, NULL, 0, -1, -1 },
 };
 
 const struct ksp_special *ksp_special_find(const char *name)

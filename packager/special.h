@@ -35,6 +35,13 @@ struct ksp_special {
 			      size_t code_left);
 	const char *parallel;	/* a section with one entry per entry of this one */
 	size_t parallel_entsize;
+	/*
+	 * A field pointing at replacement code (.altinstructions: repl_offset
+	 * into .altinstr_replacement), -1 if none, and the byte with its length:
+	 * only the replacements of kept entries are copied.
+	 */
+	int repl_field;
+	int repl_len_byte;
 };
 
 /* The table, terminated by an entry with name NULL. */
