@@ -58,6 +58,7 @@
 #include "stringpool.h"
 #include "attribs.h"
 #include "version.h"
+#include "rtl-iter.h"
 
 #if BUILDING_GCC_MAJOR != 12
 #error "ksplice_plugin supports gcc 12 only"
@@ -567,6 +568,11 @@ struct fn_ctx {
 	int *label_ord;		/* by INSN_UID, + 1 */
 	int max_uid;
 	int asm_noutputs;
+	/* Line numbers as code constants (__LINE__ as a call argument): */
+	const char **strings;	/* string literals the function references */
+	int nstrings;
+	bool has_func_name;	/* references a __func__ */
+	long cur_line;		/* line of the current insn, when it can be one */
 };
 
 static int label_ordinal(struct fn_ctx *c, rtx label)
@@ -846,6 +852,12 @@ static void hash_rtx(struct fn_ctx *c, const_rtx x)
 		h_int(h, REGNO(x));
 		return;
 	case CONST_INT:
+		if (c->cur_line > 0 && INTVAL(x) == c->cur_line) {
+			h_str(h, "line-int");
+			h_int(&c->lines, INTVAL(x));
+			c->have_lines = true;
+			return;
+		}
 		h_int(h, INTVAL(x));
 		return;
 	case CONST_WIDE_INT:
@@ -902,6 +914,85 @@ static void number_labels(struct fn_ctx *c)
 	}
 }
 
+/* The string literals and __func__ references of the function, for
+ * line_of_insn(). */
+static void collect_line_hints(struct fn_ctx *c)
+{
+	rtx_insn *insn;
+	int cap = 0;
+
+	for (insn = get_insns(); insn; insn = NEXT_INSN(insn)) {
+		subrtx_iterator::array_type array;
+
+		if (!NONDEBUG_INSN_P(insn))
+			continue;
+		FOR_EACH_SUBRTX(iter, array, PATTERN(insn), ALL) {
+			const_rtx x = *iter;
+			tree d, v;
+
+			if (GET_CODE(x) != SYMBOL_REF || CONSTANT_POOL_ADDRESS_P(x))
+				continue;
+			d = SYMBOL_REF_DECL(x);
+			if (!d || !DECL_P(d))
+				continue;
+			if (is_static_local(d) && DECL_NAME(d) &&
+			    (!strcmp(local_name(d), "__func__") ||
+			     !strcmp(local_name(d), "__FUNCTION__")))
+				c->has_func_name = true;
+			v = DECL_INITIAL(d);
+			if (!TREE_CONSTANT_POOL_ADDRESS_P(x) || !v ||
+			    TREE_CODE(v) != STRING_CST)
+				continue;
+			if (c->nstrings == cap) {
+				cap = cap ? cap * 2 : 16;
+				c->strings = XRESIZEVEC(const char *, c->strings, cap);
+			}
+			c->strings[c->nstrings++] = TREE_STRING_POINTER(v);
+		}
+	}
+}
+
+/*
+ * The line the integer constant of INSN must equal to be taken for __LINE__
+ * (and hashed into lines= instead of <sum>), or 0. Only for an insn that
+ * loads an immediate into a register or memory; the line is that of the insn's
+ * location (for a macro, of its outermost expansion point, as __LINE__),
+ * and only when the function also references __FILE__ of that location (a
+ * string ending in the file's base name) or __func__, as __LINE__ users do
+ * (ASSERT_RTNL(), might_sleep(), pr_err("%s:%d", __func__, __LINE__)).
+ */
+static long line_of_insn(struct fn_ctx *c, rtx_insn *insn)
+{
+	expanded_location xl;
+	const char *base;
+	size_t bl;
+	int i;
+
+	rtx set = single_set(insn);
+
+	/* Only an immediate loaded into a register or memory ("mov $N, %edx",
+	 * how a call argument is set up), never arithmetic ("add $24, %rsp"). */
+	if (!set || !CONST_INT_P(SET_SRC(set)) ||
+	    !(REG_P(SET_DEST(set)) || MEM_P(SET_DEST(set))) ||
+	    SET_DEST(set) == stack_pointer_rtx || !INSN_HAS_LOCATION(insn))
+		return 0;
+	xl = expand_location(INSN_LOCATION(insn));
+	if (xl.line <= 0 || !xl.file)
+		return 0;
+	if (c->has_func_name)
+		return xl.line;
+	base = lbasename(xl.file);
+	bl = strlen(base);
+	for (i = 0; i < c->nstrings; i++) {
+		size_t sl = strlen(c->strings[i]);
+
+		if (sl >= bl && !strcmp(c->strings[i] + sl - bl, base) &&
+		    (sl == bl || c->strings[i][sl - bl - 1] == '/'))
+			return xl.line;
+	}
+	return 0;
+}
+
 static void hash_attributes(struct hasher *h, tree decl)
 {
 	tree a;
@@ -929,6 +1020,7 @@ static void hash_function(struct fn_ctx *c, tree decl, const char *name)
 	c->lines.dump = false;
 	c->have_lines = false;
 	number_labels(c);
+	collect_line_hints(c);
 
 	h_str(&c->code, "profile");
 	h_int(&c->code, crtl->profile);
@@ -959,11 +1051,15 @@ static void hash_function(struct fn_ctx *c, tree decl, const char *name)
 			continue;
 		h_newline(&c->code);
 		c->asm_noutputs = count_asm_outputs(PATTERN(insn));
+		c->cur_line = line_of_insn(c, insn);
 		hash_rtx(c, PATTERN(insn));
+		c->cur_line = 0;
 	}
 	h_end(&c->code);
 	free(c->label_ord);
 	c->label_ord = NULL;
+	free(c->strings);
+	c->strings = NULL;
 }
 
 /* ------------------------------------------------------------------ */

@@ -1,4 +1,5 @@
-/* WARN_ON() as the kernel's x86 bug.h does it: __LINE__ goes into __bug_table. */
+/* WARN_ON() as the kernel's x86 bug.h does it: __LINE__ goes into __bug_table;
+ * and __LINE__ as a call argument next to __FILE__ or __func__. */
 #define WARN_ON(cond) ({						\
 	int __c = !!(cond);						\
 	if (__c)							\
@@ -15,6 +16,7 @@
 	__c;								\
 })
 extern void report(const char *file, int line);
+extern int printk(const char *fmt, ...);
 extern int ext(int);
 
 /*
@@ -23,3 +25,6 @@ extern int ext(int);
 int f(int x) { WARN_ON(x > 100); return ext(x); }
 int g(int x) { WARN_ON(x < 0); return ext(x + 2); }
 int h(int x) { if (x == 7) report(__FILE__, __LINE__); return x; }
+int k(int x) { if (x == 8) printk("%s:%d\n", __func__, __LINE__); return x; }
+int n(int x) { report(__FILE__, x + 8); return x; }
+int m(void) { return 27; }	/* a constant equal to its line, without __FILE__ */
