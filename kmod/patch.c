@@ -27,6 +27,7 @@
 #include <linux/stop_machine.h>
 #include <linux/string.h>
 #include <linux/timekeeping.h>
+#include <asm/sync_core.h>
 #include "custom.h"
 
 #define KSPLICE_TRIES 5
@@ -36,6 +37,8 @@ struct stop_args {
 	bool reverse;
 	const char *cause;	/* abort cause when the call fails */
 	u64 stopped_ns;
+	unsigned int master;	/* the CPU that checks and writes */
+	atomic_t done;
 };
 
 /* The function (or new code) of update containing addr, if any. */
@@ -147,9 +150,9 @@ static int write_trampolines(struct stop_args *a)
 	return ret;
 }
 
-static int stopped(void *data)
+/* On one CPU, with every other CPU waiting in stopped(). */
+static int stopped_master(struct stop_args *a)
 {
-	struct stop_args *a = data;
 	u64 start = ktime_get_ns();
 	int ret;
 
@@ -172,6 +175,27 @@ static int stopped(void *data)
 	return ret;
 }
 
+/*
+ * Runs on every online CPU. One CPU checks and writes; the others wait for
+ * it, then execute a serialising instruction before they may run the new
+ * bytes (cross-modifying code, Intel SDM vol. 3, 8.1.3).
+ */
+static int stopped(void *data)
+{
+	struct stop_args *a = data;
+	int ret;
+
+	if (smp_processor_id() != a->master) {
+		while (!atomic_read(&a->done))
+			cpu_relax();
+		sync_core();
+		return 0;
+	}
+	ret = stopped_master(a);
+	atomic_set(&a->done, 1);
+	return ret;
+}
+
 /* Stop the machine and try; retry on code_busy. */
 static int try_stopped(struct stop_args *a)
 {
@@ -184,8 +208,11 @@ static int try_stopped(struct stop_args *a)
 		a->cause = KSPLICE_UNEXPECTED;
 		cpus_read_lock();
 		mutex_lock(ksplice_kernel.text_mutex);
+		a->master = cpumask_first(cpu_online_mask);
+		atomic_set(&a->done, 0);
 		start = ktime_get_ns();
-		ret = ksplice_kernel.stop_machine_cpuslocked(stopped, a, NULL);
+		ret = ksplice_kernel.stop_machine_cpuslocked(stopped, a,
+							     cpu_online_mask);
 		end = ktime_get_ns();
 		mutex_unlock(ksplice_kernel.text_mutex);
 		cpus_read_unlock();

@@ -20,9 +20,10 @@
  * The alternative (a writable vmap() alias made before stop_machine, as the
  * original Ksplice did) would bypass the kernel's serialisation with ftrace.
  *
- * After stop_machine the other CPUs are made to execute a serialising
- * instruction (ksplice_text_sync) before the new bytes may run there, as the
- * SDM requires for cross-modifying code.
+ * The other CPUs execute a serialising instruction (sync_core) inside
+ * stop_machine once the bytes are written, before they may run them, as the
+ * SDM requires for cross-modifying code; ksplice_text_sync() after
+ * stop_machine does it once more on every CPU.
  */
 #define pr_fmt(fmt) "ksplice: " fmt
 
