@@ -573,6 +573,8 @@ struct fn_ctx {
 	int nstrings;
 	bool has_func_name;	/* references a __func__ */
 	long cur_line;		/* line of the current insn, when it can be one */
+	const char *insn_file;	/* location of the current insn, or NULL */
+	long insn_line;
 };
 
 static int label_ordinal(struct fn_ctx *c, rtx label)
@@ -589,6 +591,39 @@ static int label_ordinal(struct fn_ctx *c, rtx label)
 
 static void hash_rtx(struct fn_ctx *c, const_rtx x);
 
+/*
+ * A string literal holding "FILE:LINE" of the insn that loads it
+ * (__FILE__ ":" __stringify(__LINE__), e.g. fortify's "field ... at
+ * net/core/dev.c:10273"): LINE is hashed into lines=, the rest into <sum>.
+ */
+static bool hash_string_with_line(struct fn_ctx *c, tree str)
+{
+	const char *p = TREE_STRING_POINTER(str), *end = p + TREE_STRING_LENGTH(str);
+	const char *base, *q;
+	char num[32];
+	size_t bl, nl;
+
+	if (!c->insn_file || c->insn_line <= 0)
+		return false;
+	base = lbasename(c->insn_file);
+	bl = strlen(base);
+	nl = snprintf(num, sizeof(num), ":%ld", c->insn_line);
+	for (q = p; q + bl + nl <= end; q++) {
+		if (memcmp(q, base, bl) || memcmp(q + bl, num, nl) ||
+		    (q + bl + nl < end && ISDIGIT(q[bl + nl])) ||
+		    (q > p && q[-1] != '/' && q[-1] != ' ' && q[-1] != '"'))
+			continue;
+		h_str(&c->code, "string-with-line");
+		h_int(&c->code, q + bl + 1 - p);
+		h_bytes(&c->code, p, q + bl + 1 - p);
+		h_bytes(&c->code, q + bl + nl, end - (q + bl + nl));
+		h_int(&c->lines, c->insn_line);
+		c->have_lines = true;
+		return true;
+	}
+	return false;
+}
+
 static void hash_symbol_ref(struct fn_ctx *c, const_rtx x)
 {
 	struct hasher *h = &c->code;
@@ -603,6 +638,10 @@ static void hash_symbol_ref(struct fn_ctx *c, const_rtx x)
 	decl = SYMBOL_REF_DECL(x);
 	if (TREE_CONSTANT_POOL_ADDRESS_P(x) && decl && DECL_P(decl)) {
 		h_str(h, "const");
+		if (DECL_INITIAL(decl) &&
+		    TREE_CODE(DECL_INITIAL(decl)) == STRING_CST &&
+		    hash_string_with_line(c, DECL_INITIAL(decl)))
+			return;
 		hash_tree_value(h, DECL_INITIAL(decl), 0);
 		return;
 	}
@@ -1052,8 +1091,16 @@ static void hash_function(struct fn_ctx *c, tree decl, const char *name)
 		h_newline(&c->code);
 		c->asm_noutputs = count_asm_outputs(PATTERN(insn));
 		c->cur_line = line_of_insn(c, insn);
+		c->insn_file = NULL;
+		if (INSN_HAS_LOCATION(insn)) {
+			expanded_location xl = expand_location(INSN_LOCATION(insn));
+
+			c->insn_file = xl.file;
+			c->insn_line = xl.line;
+		}
 		hash_rtx(c, PATTERN(insn));
 		c->cur_line = 0;
+		c->insn_file = NULL;
 	}
 	h_end(&c->code);
 	free(c->label_ord);

@@ -17,6 +17,9 @@
 })
 extern void report(const char *file, int line);
 extern int printk(const char *fmt, ...);
+extern void say(const char *);
+#define STR2(x) #x
+#define STR(x) STR2(x)
 extern int ext(int);
 
 int f(int x) { WARN_ON(x > 100); return ext(x); }
@@ -24,4 +27,5 @@ int g(int x) { WARN_ON(x < 0); return ext(x + 1); }
 int h(int x) { if (x == 7) report(__FILE__, __LINE__); return x; }
 int k(int x) { if (x == 8) printk("%s:%d\n", __func__, __LINE__); return x; }
 int n(int x) { report(__FILE__, x + 7); return x; }
-int m(void) { return 27; }	/* a constant equal to its line, without __FILE__ */
+int m(void) { return 30; }	/* a constant equal to its line, without __FILE__ */
+int p(int x) { if (x == 9) say("failed at " __FILE__ ":" STR(__LINE__)); return x; }
