@@ -9,7 +9,7 @@
 cases=$KSPLICE_TOP/tests/custom/cases
 analyze=$KSPLICE_TOP/kbuild/analyze.py
 mapfile -t files < <(ls "$cases"/*.c)
-tap_plan $((2 * ${#files[@]} + 7))
+tap_plan $((2 * ${#files[@]} + 9))
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 make -C "$KSPLICE_TOP/gcc-plugin" >/dev/null 2>&1 && make -C "$KSPLICE_TOP/packager" >/dev/null 2>&1
@@ -62,6 +62,22 @@ tap_run "the template compiles as it is" gcc-12 -Wall -Werror -Wno-unused-functi
 python3 "$analyze" covered.c "$tmp/covered.pre.o" "$tmp/covered.post.o" >"$tmp/out"
 tap_ok "$(grep -q 'covered by the patch' "$tmp/out" && grep -q 'hook apply: fix_limits' "$tmp/out" &&
 	grep -q 'hook reverse: unfix_limits' "$tmp/out" && echo 1)" "covered: the hooks are listed by kind and function"
+
+# objects without plugin records (several units): the coarse analysis
+for c in init data; do
+	for v in pre post; do
+		d=-DPOSTVAL\(a,b\)=a
+		[ $v = post ] && d="-DPOST -DPOSTVAL(a,b)=b"
+		# shellcheck disable=SC2086
+		gcc-12 -O2 -ffunction-sections -fdata-sections -I"$cases/include" $d -c "$cases/$c.c" -o "$tmp/np-$c.$v.o"
+	done
+done
+python3 "$analyze" init.c "$tmp/np-init.pre.o" "$tmp/np-init.post.o" >"$tmp/out"
+tap_ok "$([ $? = 3 ] && grep -q '\[init\] init.c: changed boot-time section .init.text (no plugin records' "$tmp/out" &&
+	grep -q 'no plugin records: coarse analysis' "$tmp/out" && echo 1)" "no records: a changed .init.text is still found"
+python3 "$analyze" data.c "$tmp/np-data.pre.o" "$tmp/np-data.post.o" >"$tmp/out"
+tap_ok "$([ $? = 3 ] && grep -q '\[data\] data.c: changed data max_conns' "$tmp/out" && echo 1)" \
+	"no records: changed data is still found (ksplice-pack's data diff)"
 
 # bad input: a clear message, status 2
 python3 "$analyze" x.c "$tmp/nope.o" "$tmp/init.post.o" >"$tmp/out" 2>&1
