@@ -77,16 +77,12 @@ static int abort_status(struct apply *a)
 		return KS_EXIT_ERROR;
 	}
 	ab = ks_abort_info(cause);
-	if (a->raw) {
+	if (a->raw)
 		fprintf(stderr, "%s\n", cause);
-	} else {
+	else
 		ks_print_abort(a->t.id, cause);
-		if (!strcmp(cause, "code_busy") &&
-		    !ks_update_read(a->t.id, "conflicts", conflicts,
-				    sizeof(conflicts)))
-			fprintf(stderr, "%s\n", conflicts);
-	}
-	if (!strcmp(cause, "code_busy") && a->raw)
+	if (!strcmp(cause, "code_busy") &&
+	    !ks_update_read(a->t.id, "conflicts", conflicts, sizeof(conflicts)))
 		fprintf(stderr, "%s\n", conflicts);
 	return ab->status;
 }
