@@ -89,18 +89,70 @@ def patch_files(text, tree, patch_file):
 
 @functools.lru_cache(maxsize=None)
 def _makefile_rules(tree, d):
-    """[(variable, [words])] of the assignments in d's Makefile/Kbuild."""
+    """[(variable, [words], conditions)] of the assignments in d's Makefile/
+    Kbuild; conditions: the enclosing ifeq/ifneq/ifdef/ifndef tests, each
+    (kind, a, b, negated) for _cond_true()."""
     rules = []
     for name in ("Kbuild", "Makefile"):
         path = os.path.join(tree, d, name)
         if not os.path.isfile(path):
             continue
         text = open(path, errors="replace").read().replace("\\\n", " ")
+        stack = []
         for ln in text.splitlines():
+            t = ln.strip()
+            m = re.match(r"(ifeq|ifneq)\s*\(\s*([^,]*?)\s*,\s*([^)]*?)\s*\)\s*$", t)
+            if m:
+                stack.append(("eq", m.group(2), m.group(3), m.group(1) == "ifneq"))
+                continue
+            m = re.match(r"(ifdef|ifndef)\s+(\S+)\s*$", t)
+            if m:
+                stack.append(("def", m.group(2), "", m.group(1) == "ifndef"))
+                continue
+            if re.match(r"if(n?eq|n?def)\b", t):
+                stack.append(("unknown", "", "", False))
+                continue
+            if t.startswith("else"):
+                if stack:
+                    k, a, b, neg = stack[-1]
+                    # "else ifeq ..." is not evaluated: both branches stay possible
+                    stack[-1] = ("unknown", "", "", False) if t != "else" else (k, a, b, not neg)
+                continue
+            if t.startswith("endif"):
+                if stack:
+                    stack.pop()
+                continue
             m = re.match(r"\s*([\w./$()-]+)\s*[:+?]?=\s*(.*)", ln)
             if m:
-                rules.append((m.group(1), m.group(2).split("#")[0].split()))
+                rules.append((m.group(1), tuple(m.group(2).split("#")[0].split()), tuple(stack)))
     return tuple(rules)
+
+
+def _expand(word, cfg):
+    """$(CONFIG_X) -> its value; None when the word needs more of make."""
+    m = re.fullmatch(r"\$\((CONFIG_\w+)\)", word)
+    if m:
+        v = cfg.get(m.group(1), "")
+        return "" if v == "n" else v
+    return None if "$" in word else word
+
+
+def _conds_true(conds, cfg):
+    for kind, a, b, neg in conds:
+        if kind == "eq":
+            x, y = _expand(a, cfg), _expand(b, cfg)
+            if x is None or y is None:
+                continue
+            ok = x == y
+        elif kind == "def":
+            if not a.startswith("CONFIG_"):
+                continue
+            ok = cfg.get(a, "n") not in ("", "n")
+        else:
+            continue
+        if ok == neg:
+            return False
+    return True
 
 
 def _cond(var_cond, cfg):
@@ -120,8 +172,8 @@ def _find(tree, d, obj, cfg, depth=0):
     """(kind, name): ('vmlinux', None), ('module', name), ('lib', None) or None."""
     if depth > 4:
         return None
-    for var, words in _makefile_rules(tree, d):
-        if obj not in words:
+    for var, words, conds in _makefile_rules(tree, d):
+        if obj not in words or not _conds_true(conds, cfg):
             continue
         m = re.fullmatch(r"(.+)-(y|m|objs|\$\(CONFIG_\w+\))", var)
         if not m:
@@ -146,8 +198,8 @@ def _dir_built(tree, d, cfg):
     while d and "/" in d:
         parent, base = os.path.dirname(d), os.path.basename(d)
         seen = False
-        for var, words in _makefile_rules(tree, parent):
-            if base + "/" in words:
+        for var, words, conds in _makefile_rules(tree, parent):
+            if base + "/" in words and _conds_true(conds, cfg):
                 seen = True
                 m = re.fullmatch(r"(obj|subdir)-(y|m|\$\(CONFIG_\w+\))", var)
                 if m and _cond(m.group(2), cfg):
