@@ -111,9 +111,13 @@ static bool check_stacks(struct stop_args *a)
 	for_each_process_thread(g, t)
 		busy |= check_task(a, t);
 	rcu_read_unlock();
-	if (ksplice_kernel.idle_task)
-		for_each_possible_cpu(cpu)
-			busy |= check_task(a, ksplice_kernel.idle_task(cpu));
+	if (ksplice_kernel.idle_task) {
+		for_each_possible_cpu(cpu) {
+			t = ksplice_kernel.idle_task(cpu);
+			if (t)
+				busy |= check_task(a, t);
+		}
+	}
 	return busy;
 }
 
