@@ -10,7 +10,7 @@
 #
 # The reference kernel is kbuild/reference-kernel.conf.
 
-SUBDIRS := $(patsubst %/Makefile,%,$(wildcard gcc-plugin/Makefile packager/Makefile tools/Makefile))
+SUBDIRS := $(patsubst %/Makefile,%,$(wildcard gcc-plugin/Makefile packager/Makefile tools/Makefile kmod/Makefile))
 
 .PHONY: all deps kernel check demo eval bench clean $(SUBDIRS)
 
