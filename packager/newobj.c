@@ -322,10 +322,14 @@ static int translate(struct builder *b, const struct kelf_rela *r, int in_code, 
 /* Translate the source relocations of output section o (a copied range). */
 static int copy_relas(struct builder *b, int o)
 {
-	struct osec *os = &b->secs[o - 1];
-	const struct kelf_sec *src = &b->post->secs[os->src_sec];
+	/*
+	 * No pointer into b->secs across translate(): it may add a section
+	 * (local data the code uses) and so move the array.
+	 */
+	uint64_t start = b->secs[o - 1].src_start;
+	const struct kelf_sec *src = &b->post->secs[b->secs[o - 1].src_sec];
 	int in_code = !!(src->sh.sh_flags & SHF_EXECINSTR);
-	size_t n, i, first = kelf_relas_in(src, os->src_start, os->src_start + os->size, &n);
+	size_t n, i, first = kelf_relas_in(src, start, start + b->secs[o - 1].size, &n);
 
 	for (i = 0; i < n; i++) {
 		struct kelf_rela r = src->relas[first + i];
@@ -333,7 +337,7 @@ static int copy_relas(struct builder *b, int o)
 
 		if (translate(b, &r, in_code, &ref))
 			return -1;
-		if (add_rela(b, o, r.offset - os->src_start, r.type, ref.sym, ref.addend))
+		if (add_rela(b, o, r.offset - start, r.type, ref.sym, ref.addend))
 			return -1;
 	}
 	return 0;
@@ -443,9 +447,9 @@ static int copy_special(struct builder *b, const struct ksp_special *sp, int sec
 			} else if (translate(b, &r, 0, &ref)) {
 				return -1;
 			}
+			os = &b->secs[o - 1];	/* translate() may have moved b->secs */
 			if (add_rela(b, o, os->size + (r.offset - base), r.type, ref.sym, ref.addend))
 				return -1;
-			os = &b->secs[o - 1];
 		}
 		os->size += sp->entsize;
 		if (par && par->data && (e + 1) * sp->parallel_entsize <= par->size) {
