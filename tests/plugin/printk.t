@@ -4,7 +4,9 @@
 # (same flags): .text* bytes identical; every function symbol (nm) has a
 # record and every record a symbol. Then the same compile command is replayed
 # on copies of kernel/printk/: a new first line (every __LINE__ shifts) changes
-# nothing; patches/printk.patch changes exactly _printk.
+# nothing; patches/printk.patch changes exactly _printk. The same line shift
+# in net/core/dev.c (ASSERT_RTNL() passes __FILE__/__LINE__, fortify strings
+# hold "dev.c:LINE") changes nothing either.
 #
 # The plugin flags go in CFLAGS_printk.o=..., not KCFLAGS=...: KCFLAGS also
 # reaches the objects kbuild's prepare step compiles (scripts/mod/empty.o,
@@ -13,7 +15,7 @@
 . "$KSPLICE_TOP/tests/lib/tap.sh"
 . "$KSPLICE_TOP/tests/plugin/lib.sh"
 . "$KSPLICE_TOP/kbuild/common.sh"
-tap_plan 8
+tap_plan 10
 plugin_build
 tree=$(ks_kernel_dir)/linux
 if [ ! -f "$tree/ksplice/kernel.release" ]; then
@@ -62,10 +64,10 @@ for v in a b c; do
 done
 sed -i '1i /* a new first line: every __LINE__ below shifts */' "$tmp/b/$unit"
 patch -s -d "$tmp/c" -p1 <"$KSPLICE_TOP/patches/printk.patch"
-replay() {	# VARIANT
-	local cmd
-	cmd=$(sed 's/ ; .*//; s/-Wp,-MMD,[^ ]* //' "$tmp/cmd")
-	cmd=${cmd/-c -o kernel\/printk\/printk.o kernel\/printk\/printk.c/-fmacro-prefix-map=$tmp\/$1\/= -c -o $tmp\/$1.o $tmp\/$1\/$unit}
+replay() {	# VARIANT [CMDFILE UNIT]
+	local cmd cmdfile=${2:-$tmp/cmd} u=${3:-$unit}
+	cmd=$(sed 's/ ; .*//; s/-Wp,-MMD,[^ ]* //' "$cmdfile")
+	cmd=${cmd/-c -o ${u%.c}.o $u/-fmacro-prefix-map=$tmp\/$1\/= -c -o $tmp\/$1.o $tmp\/$1\/$u}
 	(cd "$tree" && eval "$cmd") >"$tmp/$1.log" 2>&1
 }
 replay a && replay b && replay c
@@ -83,4 +85,23 @@ changed=$(jq -r '[.changed_functions[].name] | join(" ")' "$tmp/ac.json" 2>/dev/
 tap_ok "$([ $rc = 1 ] && [ "$changed" = _printk ] && jq -e '[.new_functions, .removed_functions, .changed_data, .changed_layouts] | all(length == 0)' "$tmp/ac.json" >/dev/null && echo 1)" \
 	"patches/printk.patch changes exactly: ${changed:-nothing} (status $rc)"
 [ $rc = 1 ] || "$sums" --diff "$tmp/a.o" "$tmp/c.o" | head -n 20 | sed 's/^/# /'
+
+# net/core/dev.c: the same line shift.
+dunit=net/core/dev.c
+"$KSPLICE_TOP/kbuild/kmake" "$tree" "CFLAGS_dev.o=$fs -fplugin=$plugin_so -fplugin-arg-ksplice_plugin-unit=$dunit" \
+	net/core/dev.o >"$tmp/kmake-dev.log" 2>&1 &&
+	sed -n 's/^cmd_net\/core\/dev.o := //p' "$tree/net/core/.dev.o.cmd" >"$tmp/cmd-dev"
+for v in da db; do
+	mkdir -p "$tmp/$v/net/core"
+	cp "$tree"/net/core/*.[ch] "$tmp/$v/net/core/"
+done
+sed -i '1i /* a new first line: every __LINE__ below shifts */' "$tmp/db/$dunit"
+grep -q ksplice_plugin "$tmp/cmd-dev" && replay da "$tmp/cmd-dev" $dunit && replay db "$tmp/cmd-dev" $dunit
+tap_ok "$([ -s "$tmp/db.o" ] && echo 1)" "net/core/dev.c builds with the plugin and replays on copies"
+"$sums" --diff --json "$tmp/da.o" "$tmp/db.o" >"$tmp/dd.json"
+rc=$?
+nline=$(jq '.line_only_functions | length' "$tmp/dd.json" 2>/dev/null)
+tap_ok "$([ $rc = 0 ] && [ "${nline:-0}" -gt 20 ] && jq -e '[.changed_functions, .new_functions, .removed_functions, .changed_data, .new_data, .removed_data, .changed_layouts, .changed_toplevel_asm] | all(length == 0)' "$tmp/dd.json" >/dev/null && echo 1)" \
+	"a line added at the top of net/core/dev.c changes nothing (status $rc, ${nline:-?} line-only functions)"
+[ $rc = 0 ] || "$sums" --diff "$tmp/da.o" "$tmp/db.o" | grep -v '^line-only' | head -n 20 | sed 's/^/# /'
 tap_finish
