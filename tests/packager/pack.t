@@ -1,11 +1,12 @@
 #!/bin/bash
 # packager/ksplice-pack on small fixtures (tests/packager/fixtures/*.c built
-# with -ffunction-sections -fdata-sections): which functions differ, how the
+# with -ffunction-sections -fdata-sections, and with the gcc-plugin when it is
+# built: same answer, and the plugin's records agree): which functions differ, how the
 # new-code object references the pre build's static locals, strings and new
 # statics, the generated pre/new sources, and the exit codes for no change,
 # changed data and bad input.
 . "$KSPLICE_TOP/tests/lib/tap.sh"
-tap_plan 17
+tap_plan 19
 make -C "$KSPLICE_TOP/packager" >/dev/null || { tap_plan 1; tap_ok 0 "packager builds"; exit 1; }
 P=$KSPLICE_TOP/packager/ksplice-pack
 F=$KSPLICE_TOP/tests/packager/fixtures
@@ -55,6 +56,23 @@ tap_ok "$(grep -q '{ "msg", __ksplice_new_0_0, [0-9]* },' out/new.c && grep -q '
 	"new.c: the patch table points at the aliases"
 tap_ok "$(jq -e '.units[0].changed[] | select(.name == "msg") | .pre_size > 0 and (.pre_fnv1a | length) == 16' out/manifest.json >/dev/null && echo 1)" \
 	"manifest: sizes and pre-code checksums"
+
+# The same fixtures built with the gcc-plugin (records in .discard.ksplice.records).
+plugin=$KSPLICE_TOP/gcc-plugin/ksplice_plugin.so sums=$KSPLICE_TOP/gcc-plugin/ksplice-sums
+if [ -f "$plugin" ] && [ -x "$sums" ] &&
+	gcc -O2 -fno-pic -mcmodel=kernel -ffunction-sections -fdata-sections -fplugin="$plugin" \
+		-fplugin-arg-ksplice_plugin-unit=u.c -c "$F/pre.c" -o pre-pl.o 2>/dev/null &&
+	gcc -O2 -fno-pic -mcmodel=kernel -ffunction-sections -fdata-sections -fplugin="$plugin" \
+		-fplugin-arg-ksplice_plugin-unit=u.c -c "$F/post.c" -o post-pl.o 2>/dev/null; then
+	got=$($P diff u.c pre-pl.o post-pl.o | sort | tr '\n' ',')
+	tap_ok "$([ "$got" = "changed msg,changed other,new first,new last," ] && echo 1)" \
+		"plugin-built objects: the same changes ($got)"
+	rec=$("$sums" --diff --json pre-pl.o post-pl.o | jq -r '[.changed_functions[].name, .new_functions[].name] | sort | join(",")')
+	tap_ok "$([ "$rec" = "first,last,msg,other" ] && echo 1)" "the plugin's records agree ($rec)"
+else
+	tap_skip "plugin-built objects: the same changes" "gcc-plugin not built"
+	tap_skip "the plugin's records agree" "gcc-plugin not built"
+fi
 
 mkdir same
 $P build --id=fx000001 --target=vmlinux --out=same u.c pre.o pre.o 2>/dev/null
