@@ -168,27 +168,44 @@ def _cond(var_cond, cfg):
     return None
 
 
+def _find_var(tree, d, var, cfg, depth):
+    """What an object listed in kbuild variable var of d's Makefile links into."""
+    m = re.fullmatch(r"(.+)-(y|m|objs|\$\(CONFIG_\w+\))", var)
+    if not m or depth > 6:
+        return None
+    prefix, c = m.group(1), _cond(m.group(2), cfg)
+    if c is None:
+        return None
+    if prefix == "obj":
+        return ("vmlinux", None) if c == "y" else ("module", None)
+    if prefix == "lib":
+        return ("lib", None)
+    if prefix in ("ccflags", "asflags", "subdir", "targets", "always", "hostprogs"):
+        return None
+    found = _find(tree, d, prefix + ".o", cfg, depth + 1)
+    if found:
+        return found
+    # indirection: "foo-objs := $(foo-objs-y)"
+    refs = {f"$({var})", f"$({prefix}-{c})"}
+    for v2, words, conds in _makefile_rules(tree, d):
+        if refs & set(words) and _conds_true(conds, cfg):
+            found = _find_var(tree, d, v2, cfg, depth + 1)
+            if found:
+                return found
+    return None
+
+
 def _find(tree, d, obj, cfg, depth=0):
     """(kind, name): ('vmlinux', None), ('module', name), ('lib', None) or None."""
-    if depth > 4:
+    if depth > 6:
         return None
     for var, words, conds in _makefile_rules(tree, d):
         if obj not in words or not _conds_true(conds, cfg):
             continue
-        m = re.fullmatch(r"(.+)-(y|m|objs|\$\(CONFIG_\w+\))", var)
-        if not m:
-            continue
-        prefix, c = m.group(1), _cond(m.group(2), cfg)
-        if c is None:
-            continue
-        if prefix == "obj":
-            return ("vmlinux", None) if c == "y" else ("module", obj[:-2].split("/")[-1])
-        if prefix == "lib":
-            return ("lib", None)
-        if prefix in ("ccflags", "asflags", "subdir", "targets", "always", "hostprogs"):
-            continue
-        found = _find(tree, d, prefix + ".o", cfg, depth + 1)
+        found = _find_var(tree, d, var, cfg, depth)
         if found:
+            if found == ("module", None):
+                return ("module", obj[:-2].split("/")[-1])
             return found
     return None
 
