@@ -98,6 +98,7 @@ def _makefile_rules(tree, d):
         if not os.path.isfile(path):
             continue
         text = open(path, errors="replace").read().replace("\\\n", " ")
+        text = re.sub(r"\$\{(\w+)\}", r"$(\1)", text)  # ${CONFIG_X} is $(CONFIG_X)
         stack = []
         for ln in text.splitlines():
             t = ln.strip()
