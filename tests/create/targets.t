@@ -3,10 +3,11 @@
 # layout, manifest, module metadata), a module target (fs/fat/misc.c is built
 # into fat.ko) and a header-only change (fs/fat/fat.h: the units that include
 # it are found, compiled, and only the functions whose code changed are in the
-# update). The tree is unchanged afterwards.
+# update), and an update with two targets (vmlinux and fat). The tree is
+# unchanged afterwards.
 . "$KSPLICE_TOP/tests/lib/tap.sh"
 . "$KSPLICE_TOP/kbuild/common.sh"
-tap_plan 22
+tap_plan 25
 tree=$(ks_kernel_dir)/linux
 create=$KSPLICE_TOP/kbuild/ksplice-create
 P=$KSPLICE_TOP/tests/create/patches
@@ -80,6 +81,17 @@ tap_ok "$([ "$got" = "__fat_write_inode fat_fill_inode fat_generic_ioctl fat_set
 	"header change: the functions using the inline (got: $got)"
 tap_ok "$(grep -q "msdos: no function changed" hdr.log && grep -q "vfat: no function changed" hdr.log && echo 1)" \
 	"header change: msdos and vfat include it but do not change"
+
+# two targets in one update: vmlinux and fat
+cat "$KSPLICE_TOP/patches/printk.patch" "$P/module-fat.patch" >two.patch
+"$create" --id=two00001 --patch=two.patch "$tree" >two.log 2>&1
+rc=$?
+tap_ok "$([ "$rc" = 0 ] && echo 1)" "two targets: ksplice-create succeeds"
+[ "$rc" = 0 ] || sed 's/^/# /' two.log | tail -20
+tar -xzf ksplice-two00001.tar.gz 2>/dev/null
+tap_ok "$([ "$(sort ksplice-two00001/contents 2>/dev/null | tr '\n' ' ')" = "fat ksplice_two00001_fat_pre.ko ksplice_two00001_fat_new.ko vmlinux ksplice_two00001_vmlinux_pre.ko ksplice_two00001_vmlinux_new.ko " ] && echo 1)" \
+	"two targets: contents has one line per target"
+tap_ok "$(ls ksplice-two00001/*.ko 2>/dev/null | wc -l | grep -qx 5 && echo 1)" "two targets: four update modules and the core"
 
 tap_ok "$([ "$(state)" = "$before" ] && echo 1)" "the tree is unchanged"
 tap_finish
