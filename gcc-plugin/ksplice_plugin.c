@@ -573,8 +573,7 @@ struct fn_ctx {
 	int nstrings;
 	bool has_func_name;	/* references a __func__ */
 	long cur_line;		/* line of the current insn, when it can be one */
-	const char *insn_file;	/* location of the current insn, or NULL */
-	long insn_line;
+	rtx_insn *insn;		/* the insn being hashed */
 };
 
 static int label_ordinal(struct fn_ctx *c, rtx label)
@@ -600,14 +599,18 @@ static bool hash_string_with_line(struct fn_ctx *c, tree str)
 {
 	const char *p = TREE_STRING_POINTER(str), *end = p + TREE_STRING_LENGTH(str);
 	const char *base, *q;
+	expanded_location xl;
 	char num[32];
 	size_t bl, nl;
 
-	if (!c->insn_file || c->insn_line <= 0)
+	if (!c->insn || !INSN_HAS_LOCATION(c->insn))
 		return false;
-	base = lbasename(c->insn_file);
+	xl = expand_location(INSN_LOCATION(c->insn));
+	if (!xl.file || xl.line <= 0)
+		return false;
+	base = lbasename(xl.file);
 	bl = strlen(base);
-	nl = snprintf(num, sizeof(num), ":%ld", c->insn_line);
+	nl = snprintf(num, sizeof(num), ":%d", xl.line);
 	for (q = p; q + bl + nl <= end; q++) {
 		if (memcmp(q, base, bl) || memcmp(q + bl, num, nl) ||
 		    (q + bl + nl < end && ISDIGIT(q[bl + nl])) ||
@@ -617,7 +620,7 @@ static bool hash_string_with_line(struct fn_ctx *c, tree str)
 		h_int(&c->code, q + bl + 1 - p);
 		h_bytes(&c->code, p, q + bl + 1 - p);
 		h_bytes(&c->code, q + bl + nl, end - (q + bl + nl));
-		h_int(&c->lines, c->insn_line);
+		h_int(&c->lines, xl.line);
 		c->have_lines = true;
 		return true;
 	}
@@ -1091,16 +1094,10 @@ static void hash_function(struct fn_ctx *c, tree decl, const char *name)
 		h_newline(&c->code);
 		c->asm_noutputs = count_asm_outputs(PATTERN(insn));
 		c->cur_line = line_of_insn(c, insn);
-		c->insn_file = NULL;
-		if (INSN_HAS_LOCATION(insn)) {
-			expanded_location xl = expand_location(INSN_LOCATION(insn));
-
-			c->insn_file = xl.file;
-			c->insn_line = xl.line;
-		}
+		c->insn = insn;
 		hash_rtx(c, PATTERN(insn));
 		c->cur_line = 0;
-		c->insn_file = NULL;
+		c->insn = NULL;
 	}
 	h_end(&c->code);
 	free(c->label_ord);
