@@ -265,6 +265,31 @@ static int get_new_modules(struct ksplice_update *update)
 	return 0;
 }
 
+/*
+ * The pre hooks, then the stopped phase with its retries; on failure the fail
+ * hooks run and the abort cause is recorded. Shared by apply and reverse.
+ */
+static int transition(struct stop_args *a, u32 pre_hook, u32 fail_hook)
+{
+	struct ksplice_update *update = a->update;
+	int ret;
+
+	if (ksplice_call_int_hooks(update, pre_hook)) {
+		a->cause = KSPLICE_CALL_FAILED;
+		ret = -ECANCELED;
+	} else {
+		ret = try_stopped(a);
+	}
+	if (!ret)
+		return 0;
+	update->abort_cause = a->cause;
+	if (ret == -EBUSY)
+		pr_err("Update %s: code_busy after %d tries:\n%s",
+		       update->id, KSPLICE_TRIES, update->conflicts);
+	ksplice_call_void_hooks(update, fail_hook);
+	return ret;
+}
+
 int ksplice_apply_update(struct ksplice_update *update)
 {
 	struct stop_args a = { .update = update };
@@ -282,18 +307,8 @@ int ksplice_apply_update(struct ksplice_update *update)
 	ret = get_new_modules(update);
 	if (ret)
 		return ret;
-	if (ksplice_call_int_hooks(update, KSPLICE_HOOK_PRE_APPLY)) {
-		a.cause = KSPLICE_CALL_FAILED;
-		ret = -ECANCELED;
-	} else {
-		ret = try_stopped(&a);
-	}
+	ret = transition(&a, KSPLICE_HOOK_PRE_APPLY, KSPLICE_HOOK_FAIL_APPLY);
 	if (ret) {
-		update->abort_cause = a.cause;
-		if (ret == -EBUSY)
-			pr_err("Update %s: code_busy after %d tries:\n%s",
-			       update->id, KSPLICE_TRIES, update->conflicts);
-		ksplice_call_void_hooks(update, KSPLICE_HOOK_FAIL_APPLY);
 		put_new_modules(update);
 		return ret;
 	}
@@ -340,20 +355,9 @@ int ksplice_reverse_update(struct ksplice_update *update)
 		update->abort_cause = KSPLICE_MODULE_BUSY;
 		return -EBUSY;
 	}
-	if (ksplice_call_int_hooks(update, KSPLICE_HOOK_PRE_REVERSE)) {
-		a.cause = KSPLICE_CALL_FAILED;
-		ret = -ECANCELED;
-	} else {
-		ret = try_stopped(&a);
-	}
-	if (ret) {
-		update->abort_cause = a.cause;
-		if (ret == -EBUSY)
-			pr_err("Update %s: code_busy after %d tries:\n%s",
-			       update->id, KSPLICE_TRIES, update->conflicts);
-		ksplice_call_void_hooks(update, KSPLICE_HOOK_FAIL_REVERSE);
+	ret = transition(&a, KSPLICE_HOOK_PRE_REVERSE, KSPLICE_HOOK_FAIL_REVERSE);
+	if (ret)
 		return ret;
-	}
 	ksplice_call_void_hooks(update, KSPLICE_HOOK_POST_REVERSE);
 	ksplice_hooks_free_shadows(update);
 	update->abort_cause = KSPLICE_OK;
