@@ -194,6 +194,8 @@ def _data_reasons(unit, diff, pre, post):
             reasons.append(_reason("init", unit, c["name"],
                                    f"changed boot-time data {c['name']} ({sec}, {why}): "
                                    "used only at boot"))
+        elif sec.startswith("__dyndbg"):
+            continue  # a dynamic-debug descriptor: its line number moved, no state
         elif d.get("owner"):
             base = re.sub(r"[.]\d+$", "", c["name"])
             reasons.append(_reason("static_local", unit, c["name"],
