@@ -111,11 +111,25 @@ def _section_funcs(obj):
     return funcs
 
 
+def _is_call(code, off, typ):
+    """Does the relocation at off of code belong to a call or jump (not to an
+    address taken)? Calls to global functions are PLT32; to local ones PC32
+    after e8 (call), e9 (jmp) or 0f 8x (jcc)."""
+    if typ == "R_X86_64_PLT32":
+        return True
+    if typ != "R_X86_64_PC32" or code is None or off < 1:
+        return False
+    return code[off - 1] in (0xE8, 0xE9) or (off >= 2 and code[off - 2] == 0x0F
+                                               and 0x80 <= code[off - 1] <= 0x8F)
+
+
 def relocations(obj):
-    """[(section the relocations apply to, symbol name)] of an object, for the
-    LIVE_SECTIONS; a relocation against a function's own section names that
-    function."""
+    """[(section the relocations apply to, symbol name, is a call)] of an
+    object, for the LIVE_SECTIONS; a relocation against a function's own
+    section names that function. "Is a call" is known for boot sections only
+    (None elsewhere)."""
     funcs = _section_funcs(obj)
+    code = {}  # the bytes of boot sections, the only ones _boot_only asks about
     out = _run(["readelf", "-rW", obj]).stdout
     refs, cur = [], None
     for ln in out.splitlines():
@@ -126,7 +140,12 @@ def relocations(obj):
         f = ln.split()
         if cur is not None and len(f) >= 5 and re.fullmatch(r"[0-9a-f]{16}", f[0]):
             if cur.startswith(LIVE_SECTIONS):
-                refs.append((cur, funcs.get(f[4], f[4])))
+                call = None
+                if _is_boot_section(cur):
+                    if cur not in code:
+                        code[cur] = _section_bytes(obj, cur)
+                    call = _is_call(code[cur], int(f[0], 16), f[2])
+                refs.append((cur, funcs.get(f[4], f[4]), call))
     return refs
 
 
@@ -137,7 +156,7 @@ def hooks_of(obj, secs=None):
     names = {n for n in secs.values() if n.startswith(HOOK_SECTION)}
     if not names:
         return hooks
-    for sec, sym in relocations(obj):
+    for sec, sym, _ in relocations(obj):
         if sec in names:
             kind = sec[len(HOOK_SECTION):]
             if kind not in HOOK_KINDS:
@@ -171,9 +190,11 @@ def _reason(kind, unit, symbol, text):
 
 
 def _boot_only(name, refs, init_secs):
-    """Is the static function name referenced, and only from boot-time sections?"""
-    froms = {sec for sec, sym in refs if sym == name and sec != ".text." + name}
-    return bool(froms) and all(s in init_secs for s in froms)
+    """Is the static function name referenced, and only by calls from
+    boot-time sections? An address taken at boot (a handler registered then,
+    like nf_conntrack_sip's sip_help_tcp) lets it run later."""
+    mine = [(sec, call) for sec, sym, call in refs if sym == name and sec != ".text." + name]
+    return bool(mine) and all(sec in init_secs and call for sec, call in mine)
 
 
 def _is_boot_section(sec):
@@ -271,7 +292,7 @@ def _signature_reasons(unit, diff, pre_o, post_o, refs, in_update):
         name = f["name"]
         if name not in a or name not in b or a[name] == b[name]:
             continue
-        froms = {sec for sec, sym in refs if sym == name} - {".text." + name}
+        froms = {sec for sec, sym, _ in refs if sym == name} - {".text." + name}
         callers = sorted(sec[len(".text."):] for sec in froms if sec.startswith(".text."))
         outside = [c for c in callers if c not in in_update]
         outside += [f"a pointer in {sec}" for sec in sorted(froms)
