@@ -9,7 +9,8 @@
  * pre module can be unloaded afterwards. On failure the update stays, in
  * stage "preparing" with its abort_cause, until "cleanup" is written.
  * ksplice_register_new() (from a new module's init) records the trampolines
- * from each replaced function to its new code. Writing "applied",
+ * from each replaced function to its new code (a jmp, or the ftrace redirect
+ * of ftrace.c where match.c chose it). Writing "applied",
  * "reversed" or "cleanup" to the stage file drives the rest (patch.c).
  */
 #define pr_fmt(fmt) "ksplice: " fmt
@@ -282,7 +283,6 @@ static int make_trampolines(struct ksplice_update *update,
 			return -EINVAL;
 		}
 		t->update = update;
-		t->site = t->func->addr + t->func->tramp_off;
 		t->new_addr = (unsigned long)p->new_addr;
 		t->new_size = p->new_size;
 		if (!t->new_size) {
@@ -292,6 +292,11 @@ static int make_trampolines(struct ksplice_update *update,
 								   &size, &off);
 			t->new_size = size;
 		}
+		if (t->func->redirect == KSPLICE_REDIRECT_FTRACE) {
+			t->site = t->func->addr;	/* its fentry call */
+			continue;
+		}
+		t->site = t->func->addr + t->func->tramp_off;
 		rel = (s64)(t->new_addr - (t->site + KSPLICE_TRAMP_LEN));
 		rel32 = rel;
 		if (rel32 != rel) {

@@ -7,6 +7,7 @@
  *  symbols.c  kallsyms: non-exported kernel functions, label candidates
  *  match.c    run-pre matching: find the functions to replace, pin labels
  *  patch.c    stop_machine, stack check, trampolines, undo
+ *  ftrace.c   the redirect through ftrace, where a jmp cannot go
  *  text.c     writing kernel text through the kernel's text_poke()
  */
 #ifndef _KSPLICE_H
@@ -51,6 +52,14 @@ struct ksplice_label {
 	unsigned int nr_cands;
 };
 
+struct ksplice_ftrace;
+
+/* How a replaced function is sent to its new code (match.c chooses). */
+enum ksplice_redirect {
+	KSPLICE_REDIRECT_JMP,		/* e9 rel32 after the ftrace nop */
+	KSPLICE_REDIRECT_FTRACE,	/* an ftrace_ops sets the IP (ftrace.c) */
+};
+
 /* A function to replace, found in the running kernel. */
 struct ksplice_func {
 	const char *label;
@@ -59,11 +68,16 @@ struct ksplice_func {
 	u32 size;
 	u32 flags;		/* KSPLICE_PRE_* */
 	u32 tramp_off;		/* trampoline offset (after the fentry nop) */
+	enum ksplice_redirect redirect;
 	u8 saved[KSPLICE_TRAMP_LEN];	/* running bytes at the trampoline */
 	struct ksplice_update *host;	/* earlier update whose new code it is */
 };
 
-/* A trampoline: func->addr + tramp_off jumps to new_addr. */
+/*
+ * A trampoline: func->addr + tramp_off jumps to new_addr; or, for
+ * KSPLICE_REDIRECT_FTRACE, the ftrace handler at site (the function's fentry
+ * call, func->addr) sends the task to new_addr while the update is applied.
+ */
 struct ksplice_trampoline {
 	struct ksplice_update *update;
 	struct ksplice_func *func;
@@ -71,6 +85,7 @@ struct ksplice_trampoline {
 	unsigned long new_addr;
 	u32 new_size;
 	u8 tramp[KSPLICE_TRAMP_LEN];
+	struct ksplice_ftrace *ftrace;	/* registered ops (ftrace.c), or NULL */
 };
 
 struct ksplice_target {
@@ -142,6 +157,7 @@ struct ksplice_kernel {
 				       const struct cpumask *cpus);
 	struct task_struct *(*idle_task)(int cpu);
 	struct kprobe *(*get_kprobe)(void *addr);
+	unsigned long (*ftrace_location)(unsigned long ip);
 };
 
 extern struct ksplice_kernel ksplice_kernel;
@@ -162,6 +178,13 @@ int ksplice_reverse_update(struct ksplice_update *update);
 struct ksplice_trampoline *ksplice_trampoline_in(unsigned long start,
 						unsigned long end);
 struct ksplice_trampoline *ksplice_trampoline_by_new(unsigned long new_addr);
+
+/* ftrace.c */
+bool ksplice_ftrace_traceable(unsigned long addr);
+int ksplice_ftrace_prepare(struct ksplice_update *update);
+void ksplice_ftrace_release(struct ksplice_update *update);
+bool ksplice_ftrace_ready(const struct ksplice_trampoline *t, bool active);
+void ksplice_ftrace_switch(struct ksplice_trampoline *t, bool active);
 
 /* text.c */
 int ksplice_text_write(unsigned long addr, const u8 *bytes, size_t len);

@@ -19,6 +19,11 @@
  * Stacked updates: if a candidate already carries the trampoline of an applied
  * update, its running code is that update's new code, which is matched instead
  * (and which a later trampoline patches).
+ *
+ * Each function to replace gets its redirect here: a jmp after its ftrace nop,
+ * or, where bytes 5-9 hold code the kernel rewrites or the function is too
+ * short, the ftrace redirect of ftrace.c (a function without an ftrace record
+ * is refused).
  */
 #define pr_fmt(fmt) "ksplice: " fmt
 
@@ -254,21 +259,31 @@ static int match_func(struct match_ctx *m, struct ksplice_func *f,
 	return 0;
 }
 
-/* The trampoline goes after the ftrace nop, clear of rewritten bytes. */
-static int place_trampoline(const struct ksplice_pre_func *pf,
-			    struct ksplice_func *f)
+static const char *const range_kinds[] = {
+	[KSPLICE_RANGE_FENTRY] = "an ftrace nop",
+	[KSPLICE_RANGE_ALTINSTR] = "an alternatives site",
+	[KSPLICE_RANGE_PARAVIRT] = "a paravirt site",
+	[KSPLICE_RANGE_JUMP_LABEL] = "a jump label",
+	[KSPLICE_RANGE_STATIC_CALL] = "a static call site",
+	[KSPLICE_RANGE_RETPOLINE] = "a retpoline site",
+	[KSPLICE_RANGE_RETURN] = "a return thunk site",
+	[KSPLICE_RANGE_SMP_LOCK] = "a lock prefix",
+};
+
+/*
+ * Why a jmp cannot go after the ftrace nop (into buf), or NULL if it can:
+ * the function is too short, or the bytes hold code the kernel rewrites.
+ */
+static const char *jmp_refusal(const struct ksplice_pre_func *pf,
+			       const struct ksplice_func *f, char *buf,
+			       size_t size)
 {
 	unsigned int i;
 
-	f->tramp_off = 0;
-	for (i = 0; i < pf->nr_ranges; i++)
-		if (pf->ranges[i].kind == KSPLICE_RANGE_FENTRY &&
-		    pf->ranges[i].offset == 0)
-			f->tramp_off = pf->ranges[i].len;
 	if (f->tramp_off + KSPLICE_TRAMP_LEN > pf->size) {
-		pr_err("%s: function too short for a trampoline (%u bytes)\n",
-		       pf->label, pf->size);
-		return -EINVAL;
+		snprintf(buf, size, "function too short for a trampoline (%u bytes)",
+			 pf->size);
+		return buf;
 	}
 	for (i = 0; i < pf->nr_ranges; i++) {
 		const struct ksplice_range *r = &pf->ranges[i];
@@ -276,16 +291,49 @@ static int place_trampoline(const struct ksplice_pre_func *pf,
 		if (r->offset < f->tramp_off + KSPLICE_TRAMP_LEN &&
 		    r->offset + r->len > f->tramp_off &&
 		    !(r->kind == KSPLICE_RANGE_FENTRY && r->offset == 0)) {
-			pr_err("%s: trampoline bytes %u-%u overlap code the kernel rewrites (kind %u at %u)\n",
-			       pf->label, f->tramp_off,
-			       f->tramp_off + KSPLICE_TRAMP_LEN - 1, r->kind,
-			       r->offset);
-			return -EINVAL;
+			snprintf(buf, size, "trampoline bytes %u-%u overlap code the kernel rewrites (%s at %u)",
+				 f->tramp_off,
+				 f->tramp_off + KSPLICE_TRAMP_LEN - 1,
+				 r->kind < ARRAY_SIZE(range_kinds) ?
+				 range_kinds[r->kind] : "unknown kind", r->offset);
+			return buf;
 		}
 	}
-	if (copy_from_kernel_nofault(f->saved, (void *)(f->addr + f->tramp_off),
-				     KSPLICE_TRAMP_LEN))
-		return -EFAULT;
+	return NULL;
+}
+
+/*
+ * The trampoline goes after the ftrace nop, clear of rewritten bytes; where
+ * it cannot, a function with an ftrace record is redirected through ftrace
+ * (ftrace.c), and one without is refused.
+ */
+static int place_trampoline(struct ksplice_update *update,
+			    const struct ksplice_pre_func *pf,
+			    struct ksplice_func *f)
+{
+	const char *why;
+	char buf[128];
+	unsigned int i;
+
+	f->tramp_off = 0;
+	f->redirect = KSPLICE_REDIRECT_JMP;
+	for (i = 0; i < pf->nr_ranges; i++)
+		if (pf->ranges[i].kind == KSPLICE_RANGE_FENTRY &&
+		    pf->ranges[i].offset == 0)
+			f->tramp_off = pf->ranges[i].len;
+	why = jmp_refusal(pf, f, buf, sizeof(buf));
+	if (!why)
+		return copy_from_kernel_nofault(f->saved,
+						(void *)(f->addr + f->tramp_off),
+						KSPLICE_TRAMP_LEN) ? -EFAULT : 0;
+	if (!f->tramp_off || !ksplice_ftrace_traceable(f->addr)) {
+		pr_err("Update %s: %s: %s, and it has no ftrace record to redirect it through\n",
+		       update->id, pf->label, why);
+		return -EINVAL;
+	}
+	f->redirect = KSPLICE_REDIRECT_FTRACE;
+	pr_info("Update %s: %s: %s: redirected through ftrace\n",
+		update->id, pf->label, why);
 	return 0;
 }
 
@@ -478,7 +526,8 @@ int ksplice_match_pre(struct ksplice_update *update,
 		target->funcs[i].flags = pre->funcs[i].flags;
 		if (!(pre->funcs[i].flags & KSPLICE_PRE_REPLACE))
 			continue;
-		ret = place_trampoline(&pre->funcs[i], &target->funcs[i]);
+		ret = place_trampoline(update, &pre->funcs[i],
+				       &target->funcs[i]);
 		if (ret)
 			update->abort_cause = KSPLICE_UNEXPECTED;
 	}

@@ -9,10 +9,16 @@
  * the update is code_busy and is tried again up to 5 times, 1 s apart; else
  * check that the trampoline sites still hold the bytes run-pre matching saw and
  * write an e9 rel32 jump to the new code at each one. The trampoline goes
- * after the function's ftrace nop, which ftrace keeps owning.
+ * after the function's ftrace nop, which ftrace keeps owning. A function whose
+ * bytes 5-9 the kernel rewrites at run time (or too short for the jmp) is
+ * redirected through ftrace instead (ftrace.c): its ftrace_ops is registered
+ * before stop_machine and switched on here, with the jmps, so all of an
+ * update's functions switch at once.
  *
  * Reverse: the same stack check against the new code, then every trampoline
- * must still be intact, and the saved bytes are written back.
+ * must still be intact, and the saved bytes are written back (an ftrace
+ * redirect is switched off, and its ftrace_ops unregistered after
+ * stop_machine).
  *
  * While applied, the update holds a reference on each new module (and
  * core.c one on each target module), so none of them can be unloaded under
@@ -133,6 +139,14 @@ static int write_trampolines(struct stop_args *a)
 			struct ksplice_trampoline *t = &target->tramps[i];
 			const u8 *expect = a->reverse ? t->tramp : t->func->saved;
 
+			if (t->func->redirect == KSPLICE_REDIRECT_FTRACE) {
+				if (ksplice_ftrace_ready(t, a->reverse))
+					continue;
+				pr_err("Update %s: %s: its ftrace redirect is not registered\n",
+				       a->update->id, t->func->label);
+				a->cause = KSPLICE_UNEXPECTED;
+				return -EILSEQ;
+			}
 			if (memcmp((void *)t->site, expect, KSPLICE_TRAMP_LEN)) {
 				pr_err("Update %s: %s: bytes at %pS changed (%5ph)\n",
 				       a->update->id, t->func->label,
@@ -146,12 +160,23 @@ static int write_trampolines(struct stop_args *a)
 		for (i = 0; i < target->nr_tramps && !ret; i++) {
 			struct ksplice_trampoline *t = &target->tramps[i];
 
-			ret = ksplice_text_write(t->site, a->reverse ?
-						 t->func->saved : t->tramp,
-						 KSPLICE_TRAMP_LEN);
+			if (t->func->redirect == KSPLICE_REDIRECT_JMP)
+				ret = ksplice_text_write(t->site, a->reverse ?
+							 t->func->saved :
+							 t->tramp,
+							 KSPLICE_TRAMP_LEN);
 		}
 	}
-	return ret;
+	if (ret)
+		return ret;
+	/* cannot fail: after the jmps, so a failed write leaves them off */
+	list_for_each_entry(target, &a->update->targets, list)
+		for (i = 0; i < target->nr_tramps; i++)
+			if (target->tramps[i].func->redirect ==
+			    KSPLICE_REDIRECT_FTRACE)
+				ksplice_ftrace_switch(&target->tramps[i],
+						      !a->reverse);
+	return 0;
 }
 
 /* On one CPU, with every other CPU waiting in stopped(). */
@@ -268,6 +293,9 @@ static int get_new_modules(struct ksplice_update *update)
 /*
  * The pre hooks, then the stopped phase with its retries; on failure the fail
  * hooks run and the abort cause is recorded. Shared by apply and reverse.
+ * The ftrace redirects (ftrace.c) are registered only while the update is
+ * applied: before stop_machine on apply, released after it on reverse or
+ * when the apply fails.
  */
 static int transition(struct stop_args *a, u32 pre_hook, u32 fail_hook)
 {
@@ -278,16 +306,54 @@ static int transition(struct stop_args *a, u32 pre_hook, u32 fail_hook)
 		a->cause = KSPLICE_CALL_FAILED;
 		ret = -ECANCELED;
 	} else {
-		ret = try_stopped(a);
+		ret = a->reverse ? 0 : ksplice_ftrace_prepare(update);
+		if (ret)
+			a->cause = ret == -ENOMEM ? KSPLICE_OUT_OF_MEMORY :
+						    KSPLICE_UNEXPECTED;
+		else
+			ret = try_stopped(a);
 	}
+	if (a->reverse ? !ret : ret)
+		ksplice_ftrace_release(update);
 	if (!ret)
 		return 0;
 	update->abort_cause = a->cause;
-	if (ret == -EBUSY)
+	if (!strcmp(a->cause, KSPLICE_CODE_BUSY))
 		pr_err("Update %s: code_busy after %d tries:\n%s",
 		       update->id, KSPLICE_TRIES, update->conflicts);
 	ksplice_call_void_hooks(update, fail_hook);
 	return ret;
+}
+
+/*
+ * The running code of every function to replace must still be what matching
+ * found: an update applied since then that redirects one of them (a jmp after
+ * its ftrace nop, or through ftrace at its fentry call, where this update's
+ * bytes check would not see it) must be undone first, or this update made on
+ * top of it. Called with ksplice_mutex held, which every apply and reverse
+ * takes.
+ */
+static int check_superseded(struct ksplice_update *update)
+{
+	struct ksplice_target *target;
+	struct ksplice_trampoline *other;
+	unsigned int i;
+
+	list_for_each_entry(target, &update->targets, list) {
+		for (i = 0; i < target->nr_tramps; i++) {
+			struct ksplice_func *f = target->tramps[i].func;
+
+			other = ksplice_trampoline_in(f->addr, f->addr + f->size);
+			if (!other)
+				continue;
+			pr_err("Update %s: %s was patched by update %s after this update matched it; undo %s, or make this update on top of it\n",
+			       update->id, f->label, other->update->id,
+			       other->update->id);
+			update->abort_cause = KSPLICE_UNEXPECTED;
+			return -EBUSY;
+		}
+	}
+	return 0;
 }
 
 int ksplice_apply_update(struct ksplice_update *update)
@@ -304,6 +370,9 @@ int ksplice_apply_update(struct ksplice_update *update)
 		return -EINVAL;
 	}
 	update->abort_cause = KSPLICE_OK;
+	ret = check_superseded(update);
+	if (ret)
+		return ret;
 	ret = get_new_modules(update);
 	if (ret)
 		return ret;
