@@ -6,7 +6,7 @@
 # objects included), also when interrupted with Ctrl-C while compiling.
 . "$KSPLICE_TOP/tests/lib/tap.sh"
 . "$KSPLICE_TOP/kbuild/common.sh"
-tap_plan 34
+tap_plan 37
 tree=$(ks_kernel_dir)/linux
 create=$KSPLICE_TOP/kbuild/ksplice-create
 P=$KSPLICE_TOP/tests/create/patches
@@ -19,7 +19,7 @@ cd "$tmp" || exit 1
 # take it again), so that no other job compiles in these directories meanwhile.
 ks_lock_heavy
 files() {
-	(cd "$tree" && find kernel/printk fs/fat lib/string.c arch/x86/lib/memset_64.S \
+	(cd "$tree" && find kernel/printk fs/fat include/linux/fb.h lib/string.c arch/x86/lib/memset_64.S \
 		\( -type f -o -type l \) -print0 | sort -z | xargs -0 sha256sum)
 }
 state() { files | sha256sum; }
@@ -63,6 +63,9 @@ PATH=$tmp/fakebin:$PATH expect "compiler mismatch" 1 \
 
 expect "assembly change" 1 "assembly changes are not supported: arch/x86/lib/memset_64.S" --patch="$P/asm-change.patch" "$tree"
 expect "lib-y change" 1 "lib/string.c is a lib-y object" --patch="$P/lib-change.patch" "$tree"
+expect "header included too widely" 1 \
+	"included by 61[0-9] built units: more than 300 to preprocess, not supported" \
+	--patch="$P/header-too-wide.patch" "$tree"
 expect "comment-only change" 66 "^No changes detected\.$" --patch="$P/comment-only.patch" "$tree"
 expect "patch that breaks the build" 1 \
 	"Aborting: Applying the patch appears to break the kernel build" --patch="$P/breaks-build.patch" "$tree"

@@ -3,11 +3,13 @@
 # layout, manifest, module metadata), a module target (fs/fat/misc.c is built
 # into fat.ko) and a header-only change (fs/fat/fat.h: the units that include
 # it are found, compiled, and only the functions whose code changed are in the
-# update), and an update with two targets (vmlinux and fat). The tree is
-# unchanged afterwards.
+# update), a header change reaching 111 other units (a device id added to
+# drivers/hid/hid-ids.h: they are preprocessed before and after, and only the
+# unit whose preprocessed source changes is compiled), and an update with two
+# targets (vmlinux and fat). The tree is unchanged afterwards.
 . "$KSPLICE_TOP/tests/lib/tap.sh"
 . "$KSPLICE_TOP/kbuild/common.sh"
-tap_plan 25
+tap_plan 28
 tree=$(ks_kernel_dir)/linux
 create=$KSPLICE_TOP/kbuild/ksplice-create
 P=$KSPLICE_TOP/tests/create/patches
@@ -17,7 +19,7 @@ trap 'rm -rf "$tmp"' EXIT
 cd "$tmp" || exit 1
 ks_lock_heavy
 state() {
-	(cd "$tree" && find kernel/printk fs/fat \( -type f -o -type l \) -print0 | sort -z |
+	(cd "$tree" && find kernel/printk fs/fat drivers/hid \( -type f -o -type l \) -print0 | sort -z |
 		xargs -0 sha256sum | sha256sum)
 }
 before=$(state)
@@ -81,6 +83,18 @@ tap_ok "$([ "$got" = "__fat_write_inode fat_fill_inode fat_generic_ioctl fat_set
 	"header change: the functions using the inline (got: $got)"
 tap_ok "$(grep -q "msdos: no function changed" hdr.log && grep -q "vfat: no function changed" hdr.log && echo 1)" \
 	"header change: msdos and vfat include it but do not change"
+
+# a header included by 112 built units, one of which uses the new macro
+"$create" --id=hid00001 --patch="$P/header-hid-ids.patch" "$tree" >hid.log 2>&1
+rc=$?
+tap_ok "$([ "$rc" = 0 ] && echo 1)" "wide header change: ksplice-create succeeds"
+[ "$rc" = 0 ] || sed 's/^/# /' hid.log | tail -20
+tap_ok "$(grep -q "0 of the 111 preprocess differently" hid.log &&
+	grep -q "1 unit(s) to compile: drivers/hid/hid-alps.c \[hid_alps\]$" hid.log && echo 1)" \
+	"wide header change: the 111 includers that do not use the macro are not compiled"
+tar -xzf ksplice-hid00001.tar.gz 2>/dev/null
+got=$(jq -r '[.targets[].units[].changed[].name] | join(" ")' ksplice-hid00001/manifest.json 2>/dev/null)
+tap_ok "$([ "$got" = "alps_probe" ] && echo 1)" "wide header change: alps_probe changed (got: $got)"
 
 # two targets in one update: vmlinux and fat
 cat "$KSPLICE_TOP/patches/printk.patch" "$P/module-fat.patch" >two.patch
