@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "checksums.h"
 #include "premod.h"
 
 #define EXIT_NOCHANGE 3
@@ -54,6 +55,7 @@ static int unit_load(struct unit_state *s, const char *unit, const char *pre,
 		     const char *post)
 {
 	char err[512];
+	int used;
 
 	memset(s, 0, sizeof(*s));
 	if (kelf_open(&s->pre, pre, err, sizeof(err))) {
@@ -71,6 +73,14 @@ static int unit_load(struct unit_state *s, const char *unit, const char *pre,
 		return 1;
 	}
 	s->diffed = 1;
+	if (ksp_diff_by_checksums(pre, post, &s->pre, &s->post, &s->diff, stderr, &used,
+				  err, sizeof(err))) {
+		fprintf(stderr, "ksplice-pack: %s: the plugin's records: %s\n", unit, err);
+		return 1;
+	}
+	if (!used)
+		fprintf(stderr, "ksplice-pack: %s: no plugin records: changed functions from "
+			"the byte comparison alone\n", unit);
 	return 0;
 }
 

@@ -1,12 +1,14 @@
 #!/bin/bash
 # packager/ksplice-pack on small fixtures (tests/packager/fixtures/*.c built
 # with -ffunction-sections -fdata-sections, and with the gcc-plugin when it is
-# built: same answer, and the plugin's records agree): which functions differ, how the
+# built: same answer, and the plugin's records agree; the plugin's checksums decide,
+# and a disagreement with the bytes is reported and resolved by including the
+# function): which functions differ, how the
 # new-code object references the pre build's static locals, strings and new
 # statics, the generated pre/new sources, and the exit codes for no change,
 # changed data and bad input.
 . "$KSPLICE_TOP/tests/lib/tap.sh"
-tap_plan 19
+tap_plan 22
 make -C "$KSPLICE_TOP/packager" >/dev/null || { tap_plan 1; tap_ok 0 "packager builds"; exit 1; }
 P=$KSPLICE_TOP/packager/ksplice-pack
 F=$KSPLICE_TOP/tests/packager/fixtures
@@ -69,10 +71,30 @@ if [ -f "$plugin" ] && [ -x "$sums" ] &&
 		"plugin-built objects: the same changes ($got)"
 	rec=$("$sums" --diff --json pre-pl.o post-pl.o | jq -r '[.changed_functions[].name, .new_functions[].name] | sort | join(",")')
 	tap_ok "$([ "$rec" = "first,last,msg,other" ] && echo 1)" "the plugin's records agree ($rec)"
+	# Objects whose records disagree with their code: pre's code with post's
+	# records (the checksums say msg and other changed, the bytes do not), and
+	# post's code with pre's records (the other way round).
+	objcopy --dump-section .discard.ksplice.records=pre.rec pre-pl.o
+	objcopy --dump-section .discard.ksplice.records=post.rec post-pl.o
+	objcopy --update-section .discard.ksplice.records=post.rec pre-pl.o sums-changed.o
+	objcopy --update-section .discard.ksplice.records=pre.rec post-pl.o sums-same.o
+	got=$($P diff u.c pre-pl.o sums-changed.o 2>err1 | sort | tr '\n' ',')
+	tap_ok "$([ "$got" = "changed msg,changed other," ] &&
+		grep -q "checksums: msg changed (its bytes compare equal): replaced" err1 && echo 1)" \
+		"the checksums decide: same bytes, changed checksums -> replaced, and said ($got)"
+	got=$($P diff u.c pre-pl.o sums-same.o 2>err2 | sort | tr '\n' ',')
+	tap_ok "$([ "$got" = "changed msg,changed other,new first,new last," ] &&
+		grep -q "checksums: other has the same checksum but its bytes differ: replaced too" err2 &&
+		echo 1)" "changed bytes under an unchanged checksum: replaced too, and said ($got)"
 else
 	tap_skip "plugin-built objects: the same changes" "gcc-plugin not built"
 	tap_skip "the plugin's records agree" "gcc-plugin not built"
+	tap_skip "the checksums decide" "gcc-plugin not built"
+	tap_skip "changed bytes under an unchanged checksum" "gcc-plugin not built"
 fi
+$P diff u.c pre.o post.o >/dev/null 2>err3
+tap_ok "$(grep -q "u.c: no plugin records: changed functions from the byte comparison alone" err3 && echo 1)" \
+	"objects without records: the byte comparison alone, and said"
 
 mkdir same
 $P build --id=fx000001 --target=vmlinux --out=same u.c pre.o pre.o 2>/dev/null
