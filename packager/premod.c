@@ -308,6 +308,36 @@ static size_t put_hooks_decl(FILE *f, const struct ksp_update *u)
 	return n;
 }
 
+/*
+ * The symbol namespaces the target's units import (MODULE_IMPORT_NS, kept in
+ * their .modinfo as "import_ns=NS", "modname.import_ns=NS" when built in):
+ * the new code calls the same exports, and modpost and the module loader
+ * refuse a namespaced symbol that is not imported.
+ */
+static void put_import_ns(FILE *f, const struct ksp_update *u)
+{
+	static const char key[] = "import_ns=";
+	size_t ui, off, len;
+
+	for (ui = 0; ui < u->nr_units; ui++) {
+		const struct kelf *k = u->units[ui].post;
+		int si = kelf_find_sec(k, ".modinfo");
+		const struct kelf_sec *s = si > 0 ? &k->secs[si] : NULL;
+
+		for (off = 0; s && s->data && off < s->size; off += len + 1) {
+			const char *e = (const char *)s->data + off;
+			const char *ns;
+
+			len = strnlen(e, s->size - off);
+			if (len == s->size - off)
+				break;	/* not NUL-terminated: not a .modinfo string */
+			ns = strstr(e, key);
+			if (ns && (ns == e || ns[-1] == '.'))
+				fprintf(f, "MODULE_IMPORT_NS(%s);\n", ns + sizeof(key) - 1);
+		}
+	}
+}
+
 int ksp_write_new_c(FILE *f, const struct ksp_update *u, char *err, size_t errlen)
 {
 	size_t ui, i, n = 0;
@@ -340,6 +370,7 @@ int ksp_write_new_c(FILE *f, const struct ksp_update *u, char *err, size_t errle
 		"module_init(ksplice_new_init);\nmodule_exit(ksplice_new_exit);\n"
 		"MODULE_LICENSE(\"GPL\");\nMODULE_DESCRIPTION(\"ksplice update %s: new code of %s\");\n",
 		u->id, u->target);
+	put_import_ns(f, u);
 	if (ferror(f)) {
 		snprintf(err, errlen, "cannot write the new module source");
 		return -1;
