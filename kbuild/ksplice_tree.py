@@ -7,6 +7,8 @@ import os
 import re
 import subprocess
 
+import header_change
+
 # At most this many units are compiled for one update; a header change may
 # reach more units than that, and only those whose preprocessed source
 # changes are compiled (ksplice-create's preprocessing pass).
@@ -258,17 +260,21 @@ def _include_names(header):
 INCLUDE_LINE = re.compile(r'^([^:]+):\s*#\s*include\s*[<"]([^>"]+)[>"]')
 
 
+def source_dirs(tree):
+    """The top directories of the tree whose sources can be built for x86."""
+    return [e for e in sorted(os.listdir(tree))
+            if os.path.isdir(os.path.join(tree, e)) and
+            e not in ("Documentation", "tools", "scripts", "samples", "usr", "ksplice",
+                      "LICENSES", "arch")] + ["arch/x86"]
+
+
 @functools.lru_cache(maxsize=None)
 def _include_index(tree):
     """{included name: [files that #include it]} over the sources that can be
     built for x86: one grep of the tree (~10 s cold, a second warm) instead
     of one per header of a transitive scan."""
-    where = [e for e in sorted(os.listdir(tree))
-             if os.path.isdir(os.path.join(tree, e)) and
-             e not in ("Documentation", "tools", "scripts", "samples", "usr", "ksplice",
-                       "LICENSES", "arch")] + ["arch/x86"]
     p = subprocess.run(["grep", "-rE", "--include=*.c", "--include=*.h",
-                        r'^\s*#\s*include\s*[<"]'] + where,
+                        r'^\s*#\s*include\s*[<"]'] + source_dirs(tree),
                        cwd=tree, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
                        text=True, errors="replace")
     index = {}
@@ -308,7 +314,7 @@ def header_units(tree, header):
 IGNORED = re.compile(r"^(Documentation/|LICENSES/|MAINTAINERS$|CREDITS$|README)|\.(rst|txt)$")
 
 
-def units_of(tree, files, cfg, log):
+def units_of(tree, files, cfg, log, patch_text="", strip=1):
     """{unit: target} for the files of a patch, the units the patch changes
     itself (its .c files; the others are there for a header), and notes."""
     units, notes = {}, []
@@ -320,6 +326,12 @@ def units_of(tree, files, cfg, log):
         elif f.endswith(".c"):
             candidates.append(f)
         elif f.endswith(".h"):
+            added = patch_text and header_change.additions_only(
+                tree, f, header_change.file_hunks(patch_text, f, strip), source_dirs(tree))
+            if added:
+                notes.append(f"{f}: only adds {', '.join(added)}, new to the tree: "
+                             "no unit the patch does not change can use it")
+                continue
             inc = header_units(tree, f)
             built = [u for u in inc if unit_target(tree, u, cfg)]
             notes.append(f"{f}: included by {len(inc)} unit(s), "

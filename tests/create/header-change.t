@@ -1,0 +1,99 @@
+#!/bin/bash
+# kbuild/header_change.py on a small synthetic tree: which header changes only
+# add new names at the top level (their includers cannot change, so only the
+# patch's own .c files are compiled), and every way a change is refused:
+# a removed line, an addition inside a struct or a multi-line macro, an added
+# #include, a name that exists elsewhere in the tree, an unbalanced #ifdef, a
+# macro invocation.
+. "$KSPLICE_TOP/tests/lib/tap.sh"
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+mkdir -p "$tmp/include/linux" "$tmp/drivers"
+cat >"$tmp/include/linux/foo.h" <<'H'
+#ifndef _FOO_H
+#define _FOO_H
+struct foo {
+	int a;
+	int b;
+};
+
+#define FOO_MAX(x, y) \
+	((x) > (y) ? (x) : (y))
+
+int foo_get(struct foo *f);
+#endif
+H
+echo 'int used_elsewhere;' >"$tmp/drivers/user.c"
+
+# check NAME EXPECTED HUNK: EXPECTED is the names, or "None"
+check() {
+	local name=$1 want=$2 hunk=$3 got
+	printf -- '--- a/include/linux/foo.h\n+++ b/include/linux/foo.h\n%s\n' "$hunk" >"$tmp/p.diff"
+	got=$(cd "$KSPLICE_TOP/kbuild" && python3 -c '
+import sys, header_change as hc
+tree, diff = sys.argv[1], open(sys.argv[2]).read()
+r = hc.additions_only(tree, "include/linux/foo.h", hc.file_hunks(diff, "include/linux/foo.h", 1),
+                      ["include", "drivers"])
+print(" ".join(r) if r else "None")' "$tmp" "$tmp/p.diff" 2>&1)
+	tap_ok "$([ "$got" = "$want" ] && echo 1)" "$name: $want"
+	[ "$got" = "$want" ] || tap_diag "got: $got"
+}
+
+tap_plan 11
+check "new inline helper after a prototype" "foo_clear" "@@ -10,2 +10,7 @@
+ int foo_get(struct foo *f);
++
++static inline void foo_clear(struct foo *f)
++{
++	f->a = 0;
++}
+ #endif"
+check "new macros, a prototype, a forward declaration and a guarded block" \
+	"FOO_FLAG foo_put foo_stats" "@@ -10,2 +10,9 @@
+ int foo_get(struct foo *f);
++#define FOO_FLAG	(1 << 3)
++struct bar;
++#ifdef CONFIG_FOO_STATS
++int foo_stats(struct foo *f,
++	      struct bar *b);
++#endif
++void foo_put(struct foo *f); /* { not a brace */
+ #endif"
+check "a line removed" "None" "@@ -10,2 +10,2 @@
+-int foo_get(struct foo *f);
++int foo_get(const struct foo *f);
+ #endif"
+check "a field added to an existing struct" "None" "@@ -4,2 +4,3 @@
+ 	int a;
++	int c;
+ 	int b;"
+check "a line added inside a multi-line macro" "None" "@@ -8,2 +8,3 @@
+ #define FOO_MAX(x, y) \\
++	/* new */ \\
+ 	((x) > (y) ? (x) : (y))"
+check "an added #include" "None" "@@ -10,2 +10,3 @@
+ int foo_get(struct foo *f);
++#include <linux/bar.h>
+ #endif"
+check "a name that exists elsewhere in the tree" "None" "@@ -10,2 +10,3 @@
+ int foo_get(struct foo *f);
++extern int used_elsewhere(void);
+ #endif"
+check "an #ifdef left open" "None" "@@ -10,2 +10,4 @@
+ int foo_get(struct foo *f);
++#ifdef CONFIG_X
++int foo_x(void);
+ #endif"
+check "a macro invocation" "None" "@@ -10,2 +10,3 @@
+ int foo_get(struct foo *f);
++DECLARE_PER_CPU(int, foo_count);
+ #endif"
+check "a redefinition of an existing macro name" "None" "@@ -10,2 +10,3 @@
+ int foo_get(struct foo *f);
++#define _FOO_H 2
+ #endif"
+check "a context line that does not match" "None" "@@ -10,2 +10,3 @@
+ int foo_gets(struct foo *f);
++int foo_new(void);
+ #endif"
+tap_finish
