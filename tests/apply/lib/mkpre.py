@@ -49,7 +49,7 @@ def symbols(obj, secs):
     for line in run("readelf", "-sW", obj).splitlines():
         f = line.split()
         if len(f) >= 8 and f[0].endswith(":") and f[6].isdigit():
-            syms.append({"value": int(f[1], 16), "size": int(f[2]),
+            syms.append({"value": int(f[1], 16), "size": int(f[2], 0),
                          "type": f[3], "bind": f[4],
                          "sec": byidx.get(int(f[6])), "name": f[7]})
     return syms
