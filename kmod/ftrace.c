@@ -91,7 +91,7 @@ static int register_one(struct ksplice_update *update,
 	if (ret) {
 		pr_err("Update %s: %s: cannot register its ftrace redirect (%d)%s\n",
 		       update->id, t->func->label, ret,
-		       ret == -EBUSY ? ": another ftrace user (a livepatch?) already modifies its IP" : "");
+		       ret == -EBUSY ? ": another ftrace user (a livepatch?) already modifies its IP, or ftrace is off (kernel.ftrace_enabled)" : "");
 		goto fail;
 	}
 	t->ftrace = kf;
