@@ -93,6 +93,8 @@ def sections(obj):
 
 # Sections whose references are calls or pointers a program can follow (not
 # debug info, ftrace/ORC/alternatives tables and other metadata).
+CODE_SECTIONS = (".text", ".init.text", ".exit.text", ".ref.text", ".noinstr", ".sched.text",
+                 ".entry.text", ".cpuidle.text", ".head.text", ".meminit.text")
 LIVE_SECTIONS = (".text", ".init", ".exit", ".data", ".rodata", ".bss", ".initcall",
                  ".con_initcall", ".ref.", ".noinstr", ".sched.text", ".entry.text",
                  ".cpuidle.text", ".head.text", ".meminit", "__param", "__ksymtab",
@@ -202,8 +204,12 @@ def _is_boot_section(sec):
                            ".init_array"))
 
 
-def _data_reasons(unit, diff, pre, post):
+def _data_reasons(unit, diff, pre, post, refs):
     reasons = []
+    # constants whose address data holds (a driver's id table in its struct),
+    # by symbol or, for a relocation against a section symbol, by section
+    stored = {name: sec for sec, name, _ in refs
+              if not sec.startswith(CODE_SECTIONS) and not _is_boot_section(sec)}
     pdata = {d["name"]: d for d in post["data"]}
     for c in diff["changed_data"]:
         d = pdata.get(c["name"], {})
@@ -231,6 +237,11 @@ def _data_reasons(unit, diff, pre, post):
                 reasons.append(_reason("data", unit, c["name"],
                                        f"changed global constant {c['name']} ({why}): code "
                                        "outside the update keeps reading the old one"))
+            elif c["name"] in stored or sec in stored:
+                reasons.append(_reason("data", unit, c["name"],
+                                       f"changed constant {c['name']} ({why}) whose address "
+                                       f"is stored in {stored.get(c['name']) or stored[sec]}: "
+                                       "the running kernel keeps using its copy"))
         elif sec.startswith((".data", ".bss")) or d.get("placement") == "data":
             reasons.append(_reason("data", unit, c["name"],
                                    f"changed initializer of persistent data {c['name']} "
@@ -249,12 +260,11 @@ def _data_reasons(unit, diff, pre, post):
     return reasons
 
 
-def _func_reasons(unit, diff, pre, post, pre_o, post_o, hook_funcs):
+def _func_reasons(unit, diff, pre, post, pre_o, post_o, hook_funcs, refs):
     reasons = []
     post_secs = sections(post_o)
     init_secs = {n[len(".rela"):] if n.startswith(".rela") else n
                  for n in post_secs.values() if _is_boot_section(n)}
-    refs = relocations(post_o)
     pfuncs = {f["name"]: f for f in post["functions"]}
     changed = {f["name"] for f in diff["changed_functions"]}
     new = {f["name"] for f in diff["new_functions"]}
@@ -352,8 +362,9 @@ def analyze_unit(unit, pre_o, post_o):
     pre, post = _sums(["--json", pre_o]), _sums(["--json", post_o])
     if pre is None or post is None:
         raise AnalyzeError(f"{unit}: the records of one object are unreadable")
-    reasons = _data_reasons(unit, diff, pre, post)
-    reasons += _func_reasons(unit, diff, pre, post, pre_o, post_o, hook_funcs)
+    refs = relocations(post_o)
+    reasons = _data_reasons(unit, diff, pre, post, refs)
+    reasons += _func_reasons(unit, diff, pre, post, pre_o, post_o, hook_funcs, refs)
     return {"unit": unit, "records": True, "hooks": hooks, "reasons": reasons}
 
 
