@@ -207,6 +207,57 @@ static int add_data_change(struct ksp_diff *d, int pre_sym, int post_sym, const 
 	return 0;
 }
 
+/* Does relocation r of post point into the data object sym? */
+static int rela_targets(const struct kelf *post, const struct kelf_rela *r, int sym)
+{
+	const GElf_Sym *t = &post->syms[sym].st, *s = &post->syms[r->sym].st;
+
+	if ((int)r->sym == sym)
+		return 1;
+	return GELF_ST_TYPE(s->st_info) == STT_SECTION && s->st_shndx == t->st_shndx;
+}
+
+/*
+ * A changed read-only static (a quirk table, an id list, a string table) is
+ * no data change when only code reads it: the new code gets its own copy
+ * (newobj.c copies read-only statics), so every function reading it is
+ * replaced, changed or not. Returns 1 when that is so (the readers are
+ * marked), 0 when data holds its address (a driver's id table in its
+ * struct: the running kernel keeps using its copy, a data change).
+ */
+static int readers_take_new_copy(const struct kelf *post, struct ksp_diff *d, int sym)
+{
+	size_t sec, i, pass;
+
+	if (!kelf_sym_is_local(post, sym) ||
+	    (post->secs[post->syms[sym].st.st_shndx].sh.sh_flags & SHF_WRITE))
+		return 0;
+	for (pass = 0; pass < 2; pass++)	/* check, then mark */
+		for (sec = 1; sec < post->nr_secs; sec++) {
+			const struct kelf_sec *s = &post->secs[sec];
+
+			if (!(s->sh.sh_flags & SHF_ALLOC) || !strncmp(s->name, ".discard", 8))
+				continue;
+			for (i = 0; i < s->nr_relas; i++) {
+				int f;
+
+				if (!rela_targets(post, &s->relas[i], sym))
+					continue;
+				if (!kelf_sec_is_text(post, (int)sec))
+					return 0;	/* stored in data */
+				f = ksp_func_at(&d->post, (int)sec, (int64_t)s->relas[i].offset);
+				if (f >= 0 && d->post.v[f].parent >= 0)
+					f = d->post.v[f].parent;	/* a .cold fragment */
+				if (pass && f >= 0 && d->post.v[f].change == KSP_SAME) {
+					d->post.v[f].change = KSP_CHANGED;
+					if (d->post.v[f].peer >= 0)
+						d->pre.v[d->post.v[f].peer].change = KSP_CHANGED;
+				}
+			}
+		}
+	return 1;
+}
+
 static int compare_data(const struct kelf *pre, const struct kelf *post, struct ksp_diff *d)
 {
 	size_t i;
@@ -235,7 +286,8 @@ static int compare_data(const struct kelf *pre, const struct kelf *post, struct 
 			snprintf(why, sizeof(why), "initial value changed");
 		else if (!relas_equal(pre, sa, a->st_value, post, sb, b->st_value, a->st_size, 0))
 			snprintf(why, sizeof(why), "initial pointer value changed");
-		if (why[0] && add_data_change(d, (int)i, p, why))
+		if (why[0] && !readers_take_new_copy(post, d, p) &&
+		    add_data_change(d, (int)i, p, why))
 			return -1;
 	}
 	return 0;

@@ -8,7 +8,7 @@
 # statics, the generated pre/new sources, and the exit codes for no change,
 # changed data and bad input.
 . "$KSPLICE_TOP/tests/lib/tap.sh"
-tap_plan 22
+tap_plan 25
 make -C "$KSPLICE_TOP/packager" >/dev/null || { tap_plan 1; tap_ok 0 "packager builds"; exit 1; }
 P=$KSPLICE_TOP/packager/ksplice-pack
 F=$KSPLICE_TOP/tests/packager/fixtures
@@ -92,6 +92,23 @@ else
 	tap_skip "the checksums decide" "gcc-plugin not built"
 	tap_skip "changed bytes under an unchanged checksum" "gcc-plugin not built"
 fi
+# A changed read-only static: only code reads the quirk table (its reader is
+# replaced and uses the update's copy), a structure holds the id table's
+# address (a data change the update cannot carry).
+tcc() { gcc -O2 -fno-pic -mcmodel=kernel -ffunction-sections -fdata-sections "$@"; }
+tcc -c "$F/table.c" -o table-pre.o
+tcc -DPOST -c "$F/table.c" -o table-quirk.o
+tcc -DPOST -DPOST_IDS -c "$F/table.c" -o table-both.o
+got=$($P diff u.c table-pre.o table-both.o 2>/dev/null | tr '\n' ',')
+tap_ok "$([ "$got" = "changed quirk_flags,data ids: size changed from 12 to 16," ] && echo 1)" \
+	"a changed table only code reads: its reader is replaced; one whose address data holds: a data change ($got)"
+mkdir tbl tbl2
+$P build --id=fx000002 --target=vmlinux --out=tbl u.c table-pre.o table-both.o 2>/dev/null
+tap_ok "$([ $? = 4 ] && echo 1)" "build refuses the id table change (exit 4)"
+$P build --id=fx000003 --target=vmlinux --out=tbl2 u.c table-pre.o table-quirk.o 2>/dev/null
+tap_ok "$([ $? = 0 ] && readelf -SW tbl2/code_0.o | grep -q "\.rodata\.quirks" &&
+	! readelf -sW tbl2/code_0.o | grep -q "UND quirks" && echo 1)" \
+	"the replaced reader uses the update's copy of the table, not the running one"
 $P diff u.c pre.o post.o >/dev/null 2>err3
 tap_ok "$(grep -q "u.c: no plugin records: changed functions from the byte comparison alone" err3 && echo 1)" \
 	"objects without records: the byte comparison alone, and said"
