@@ -16,6 +16,7 @@ new; and none of the new names occurs anywhere in the tree. The one way
 around it, an existing macro that builds one of the new names by token
 pasting (##), is rare enough that we accept it.
 """
+import difflib
 import re
 import subprocess
 
@@ -64,29 +65,76 @@ def _top_level(before):
     return not last or last.startswith("#") or last.endswith((";", "}"))
 
 
-def _insertions(old_lines, start, hunk):
-    """[(old line index where the run goes, [added lines])]; None if the hunk
-    removes a line or its context is not found."""
-    if any(ln.startswith("-") for ln in hunk):
+def _apply(old_lines, hunks):
+    """The new version of the file (its hunks applied where their old side
+    is found, nearest the line they name); None if one is not found."""
+    out, done = [], 0
+    for start, hunk in hunks:
+        old_side = [ln[1:] for ln in hunk if ln[:1] in (" ", "-")]
+        new_side = [ln[1:] for ln in hunk if ln[:1] in (" ", "+")]
+        spots = [i for i in range(done, len(old_lines) - len(old_side) + 1)
+                 if old_lines[i:i + len(old_side)] == old_side]
+        if not spots:
+            return None
+        at = min(spots, key=lambda i: abs(i - (start - 1)))
+        out += old_lines[done:at] + new_side
+        done = at + len(old_side)
+    return out + old_lines[done:]
+
+
+def _code_lines(lines):
+    """The lines of code, comments and blank lines left out, each stripped."""
+    text = re.sub(r"\\\n", " ", _code("\n".join(lines)))
+    return [ln.strip() for ln in text.splitlines() if ln.strip()]
+
+
+def _insertions(old_lines, hunks):
+    """The old code lines and [(index in them, [added code lines])] of a
+    change that, comments and blank lines aside, only inserts lines; None if
+    it changes or removes any."""
+    new_lines = _apply(old_lines, hunks)
+    if new_lines is None:
         return None
-    context = [ln[1:] for ln in hunk if ln.startswith(" ")]
-    # where the context is, nearest the line the hunk names (patch's fuzz 0)
-    spots = [i for i in range(len(old_lines) - len(context) + 1)
-             if old_lines[i:i + len(context)] == context]
-    if not spots:
-        return None
-    at = min(spots, key=lambda i: abs(i - (start - 1)))
-    runs, run, pos = [], None, at
-    for ln in hunk:
-        if ln.startswith("+"):
-            if run is None:
-                run = (pos, [])
-                runs.append(run)
-            run[1].append(ln[1:])
+    old_code, new_code = _code_lines(old_lines), _code_lines(new_lines)
+    runs = []
+    sm = difflib.SequenceMatcher(None, old_code, new_code, autojunk=False)
+    for op, i1, i2, j1, j2 in sm.get_opcodes():
+        if op == "insert":
+            runs.append((i1, new_code[j1:j2]))
+        elif op != "equal":
+            return None
+    return old_code, _merge_runs(old_code, runs)
+
+
+def _merge_runs(old_code, runs):
+    """Slide each run back over equal lines and join runs that meet: difflib
+    may split an added "#ifdef ... #endif" block around an old "#endif"."""
+    merged = []
+    for at, lines in runs:
+        floor = merged[-1][0] if merged else 0
+        while at > floor and old_code[at - 1] == lines[-1]:
+            lines, at = [old_code[at - 1]] + lines[:-1], at - 1
+        if merged and merged[-1][0] == at:
+            merged[-1] = (at, merged[-1][1] + lines)
         else:
-            run = None
-            pos += 1
-    return runs
+            merged.append((at, lines))
+    return merged
+
+
+def _run_names(old_code, at, lines):
+    """The names an inserted run adds, trying each equivalent place for it (a
+    diff may put an added block's "#endif" before the old one it matches,
+    "#endif" then being the run's first line instead of its last)."""
+    for _ in range(len(lines)):
+        if _top_level("\n".join(old_code[:at])):
+            added = _added_names(lines)
+            if added is not None:
+                return added
+        if at < len(old_code) and old_code[at] == lines[0]:
+            lines, at = lines[1:] + [lines[0]], at + 1
+        else:
+            break
+    return None
 
 
 def _statements(code):
@@ -173,24 +221,23 @@ def _names_in_tree(tree, names, where):
 
 def additions_only(tree, path, hunks, where):
     """The names a header change adds, if it only adds new declarations at
-    the top level (so no unit that does not name them can change); else None."""
+    the top level (so no unit that does not name them can change); else None.
+    Comments do not count: a change to them alone adds nothing."""
     try:
         with open(f"{tree}/{path}", errors="replace") as f:
             old_lines = f.read().splitlines()
     except OSError:
         return None
+    found = _insertions(old_lines, hunks)
+    if found is None:
+        return None
+    old_code, runs = found
     names = []
-    for start, hunk in hunks:
-        runs = _insertions(old_lines, start, hunk)
-        if runs is None:
+    for at, lines in runs:
+        added = _run_names(old_code, at, lines)
+        if added is None:
             return None
-        for pos, lines in runs:
-            if not _top_level("\n".join(old_lines[:pos])):
-                return None
-            added = _added_names(lines)
-            if added is None:
-                return None
-            names += added
+        names += added
     if not names or _names_in_tree(tree, names, where):
         return None
     return sorted(set(names))

@@ -2,9 +2,10 @@
 # kbuild/header_change.py on a small synthetic tree: which header changes only
 # add new names at the top level (their includers cannot change, so only the
 # patch's own .c files are compiled), and every way a change is refused:
-# a removed line, an addition inside a struct or a multi-line macro, an added
-# #include, a name that exists elsewhere in the tree, an unbalanced #ifdef, a
-# macro invocation.
+# a removed line of code, an addition inside a struct or a multi-line macro,
+# an added #include, a name that exists elsewhere in the tree, an unbalanced
+# #ifdef, a macro invocation. Comments do not count, and a diff that splits an
+# added #ifdef block around an old #endif is read as the block it is.
 . "$KSPLICE_TOP/tests/lib/tap.sh"
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
@@ -20,6 +21,7 @@ struct foo {
 #define FOO_MAX(x, y) \
 	((x) > (y) ? (x) : (y))
 
+/* get a foo */
 int foo_get(struct foo *f);
 #endif
 H
@@ -39,8 +41,8 @@ print(" ".join(r) if r else "None")' "$tmp" "$tmp/p.diff" 2>&1)
 	[ "$got" = "$want" ] || tap_diag "got: $got"
 }
 
-tap_plan 11
-check "new inline helper after a prototype" "foo_clear" "@@ -10,2 +10,7 @@
+tap_plan 13
+check "new inline helper after a prototype" "foo_clear" "@@ -11,2 +11,7 @@
  int foo_get(struct foo *f);
 +
 +static inline void foo_clear(struct foo *f)
@@ -49,7 +51,7 @@ check "new inline helper after a prototype" "foo_clear" "@@ -10,2 +10,7 @@
 +}
  #endif"
 check "new macros, a prototype, a forward declaration and a guarded block" \
-	"FOO_FLAG foo_put foo_stats" "@@ -10,2 +10,9 @@
+	"FOO_FLAG foo_put foo_stats" "@@ -11,2 +11,9 @@
  int foo_get(struct foo *f);
 +#define FOO_FLAG	(1 << 3)
 +struct bar;
@@ -59,7 +61,7 @@ check "new macros, a prototype, a forward declaration and a guarded block" \
 +#endif
 +void foo_put(struct foo *f); /* { not a brace */
  #endif"
-check "a line removed" "None" "@@ -10,2 +10,2 @@
+check "a line removed" "None" "@@ -11,2 +11,2 @@
 -int foo_get(struct foo *f);
 +int foo_get(const struct foo *f);
  #endif"
@@ -71,29 +73,45 @@ check "a line added inside a multi-line macro" "None" "@@ -8,2 +8,3 @@
  #define FOO_MAX(x, y) \\
 +	/* new */ \\
  	((x) > (y) ? (x) : (y))"
-check "an added #include" "None" "@@ -10,2 +10,3 @@
+check "an added #include" "None" "@@ -11,2 +11,3 @@
  int foo_get(struct foo *f);
 +#include <linux/bar.h>
  #endif"
-check "a name that exists elsewhere in the tree" "None" "@@ -10,2 +10,3 @@
+check "a name that exists elsewhere in the tree" "None" "@@ -11,2 +11,3 @@
  int foo_get(struct foo *f);
 +extern int used_elsewhere(void);
  #endif"
-check "an #ifdef left open" "None" "@@ -10,2 +10,4 @@
+check "an #ifdef left open" "None" "@@ -11,2 +11,4 @@
  int foo_get(struct foo *f);
 +#ifdef CONFIG_X
 +int foo_x(void);
  #endif"
-check "a macro invocation" "None" "@@ -10,2 +10,3 @@
+check "a macro invocation" "None" "@@ -11,2 +11,3 @@
  int foo_get(struct foo *f);
 +DECLARE_PER_CPU(int, foo_count);
  #endif"
-check "a redefinition of an existing macro name" "None" "@@ -10,2 +10,3 @@
+check "a redefinition of an existing macro name" "None" "@@ -11,2 +11,3 @@
  int foo_get(struct foo *f);
 +#define _FOO_H 2
  #endif"
-check "a context line that does not match" "None" "@@ -10,2 +10,3 @@
+check "a context line that does not match" "None" "@@ -11,2 +11,3 @@
  int foo_gets(struct foo *f);
 +int foo_new(void);
  #endif"
+check "comments reworded, a macro added inside the diff of a comment" "FOO_NEW" "@@ -10,3 +10,8 @@
+ 
+-/* get a foo */
++/*
++ * Reworded.
++ */
++#define FOO_NEW 1
++/* get a foo, the new way */
+ int foo_get(struct foo *f);
+ #endif"
+check "an added #ifdef block that the diff splits around the old #endif" "foo_dbg" "@@ -11,2 +11,6 @@
+ int foo_get(struct foo *f);
+ #endif
++#ifdef DEBUG
++void foo_dbg(void);
++#endif"
 tap_finish
