@@ -293,6 +293,24 @@ def _grep_includers(tree, header):
     return sorted(set(files))
 
 
+def cmd_includers(tree, header):
+    """The units whose last build read header, from kbuild's dependency lists
+    (dir/.name.o.cmd); None when the tree has not been built (no vmlinux:
+    a tree prepared with modules_prepare only), then the include scan says."""
+    if not os.path.isfile(os.path.join(tree, "vmlinux")):
+        return None
+    p = subprocess.run(["grep", "-rlF", "--include=.*.o.cmd", f"  {header} \\"] +
+                       source_dirs(tree), cwd=tree, stdout=subprocess.PIPE,
+                       stderr=subprocess.DEVNULL, text=True, errors="replace")
+    units = set()
+    for cmd in p.stdout.split():
+        d, b = os.path.split(cmd)
+        unit = os.path.join(d, b[1:-len(".o.cmd")] + ".c")
+        if os.path.isfile(os.path.join(tree, unit)):
+            units.add(unit)
+    return sorted(units)
+
+
 def header_units(tree, header):
     """The .c files that include header, directly or through other headers."""
     seen, queue, units = {header}, [header], set()
@@ -332,10 +350,12 @@ def units_of(tree, files, cfg, log, patch_text="", strip=1):
                 notes.append(f"{f}: only adds {', '.join(added)}, new to the tree: "
                              "no unit the patch does not change can use it")
                 continue
-            inc = header_units(tree, f)
+            inc, how = cmd_includers(tree, f), "the build's .cmd files"
+            if inc is None:
+                inc, how = header_units(tree, f), "include scan"
             built = [u for u in inc if unit_target(tree, u, cfg)]
             notes.append(f"{f}: included by {len(inc)} unit(s), "
-                         f"{len(built)} built in this configuration (include scan)")
+                         f"{len(built)} built in this configuration ({how})")
             candidates += built
         elif f.endswith((".S", ".s")):
             raise TreeError(f"assembly changes are not supported: {f}")

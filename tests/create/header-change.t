@@ -5,7 +5,8 @@
 # a removed line of code, an addition inside a struct or a multi-line macro,
 # an added #include, a name that exists elsewhere in the tree, an unbalanced
 # #ifdef, a macro invocation. Comments do not count, and a diff that splits an
-# added #ifdef block around an old #endif is read as the block it is.
+# added #ifdef block around an old #endif is read as the block it is. Then
+# the includers of a header in a built tree, from kbuild's .cmd files.
 . "$KSPLICE_TOP/tests/lib/tap.sh"
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
@@ -41,7 +42,7 @@ print(" ".join(r) if r else "None")' "$tmp" "$tmp/p.diff" 2>&1)
 	[ "$got" = "$want" ] || tap_diag "got: $got"
 }
 
-tap_plan 13
+tap_plan 15
 check "new inline helper after a prototype" "foo_clear" "@@ -11,2 +11,7 @@
  int foo_get(struct foo *f);
 +
@@ -114,4 +115,16 @@ check "an added #ifdef block that the diff splits around the old #endif" "foo_db
 +#ifdef DEBUG
 +void foo_dbg(void);
 +#endif"
+# Which units include a header: from kbuild's .cmd dependency lists in a
+# built tree (one with a vmlinux), else None (the include scan decides).
+printf 'int x;\n' >"$tmp/drivers/a.c"
+printf 'int y;\n' >"$tmp/drivers/b.c"
+printf 'deps_drivers/a.o := \\\n  include/linux/foo.h \\\n\n' >"$tmp/drivers/.a.o.cmd"
+printf 'deps_drivers/b.o := \\\n  include/linux/bar.h \\\n\n' >"$tmp/drivers/.b.o.cmd"
+inc() { (cd "$KSPLICE_TOP/kbuild" && python3 -c '
+import sys, ksplice_tree as kt
+print(kt.cmd_includers(sys.argv[1], "include/linux/foo.h"))' "$tmp"); }
+tap_ok "$([ "$(inc)" = "None" ] && echo 1)" "an unbuilt tree: no answer from .cmd files ($(inc))"
+touch "$tmp/vmlinux"
+tap_ok "$([ "$(inc)" = "['drivers/a.c']" ] && echo 1)" "a built tree: the units whose .cmd lists the header ($(inc))"
 tap_finish
