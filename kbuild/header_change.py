@@ -7,7 +7,8 @@ can name what did not exist. additions_only() recognises such a change and
 returns the names it adds; ksplice-create then compiles only the patch's own
 .c files instead of refusing a header with hundreds of includers.
 
-Sound by construction, or it says no (None): every hunk only adds lines, at
+Sound by construction, or it says no (None): every hunk only adds lines
+(comments aside; removing a macro that no other file names is allowed), at
 the top level of the header (not inside a struct, an enum, a function or a
 multi-line macro); the added text is made only of #define of new macros,
 #if/#ifdef/#else/#endif, comments, forward declarations, and function
@@ -89,21 +90,21 @@ def _code_lines(lines):
 
 
 def _insertions(old_lines, hunks):
-    """The old code lines and [(index in them, [added code lines])] of a
-    change that, comments and blank lines aside, only inserts lines; None if
-    it changes or removes any."""
+    """The old code lines, [(index in them, [added code lines])] and the
+    removed code lines of a change, comments and blank lines aside; None if
+    the file's hunks are not found."""
     new_lines = _apply(old_lines, hunks)
     if new_lines is None:
         return None
     old_code, new_code = _code_lines(old_lines), _code_lines(new_lines)
-    runs = []
+    runs, removed = [], []
     sm = difflib.SequenceMatcher(None, old_code, new_code, autojunk=False)
     for op, i1, i2, j1, j2 in sm.get_opcodes():
-        if op == "insert":
+        if op in ("insert", "replace"):
             runs.append((i1, new_code[j1:j2]))
-        elif op != "equal":
-            return None
-    return old_code, _merge_runs(old_code, runs)
+        if op in ("delete", "replace"):
+            removed += old_code[i1:i2]
+    return old_code, _merge_runs(old_code, runs), removed
 
 
 def _merge_runs(old_code, runs):
@@ -209,14 +210,25 @@ def _added_names(lines):
     return names
 
 
-def _names_in_tree(tree, names, where):
-    """The names that occur somewhere in the tree's sources."""
+def _files_naming(tree, names, where):
+    """The source files of the tree in which one of the names occurs."""
     if not names:
         return set()
-    p = subprocess.run(["grep", "-rhowE", "--include=*.c", "--include=*.h",
+    p = subprocess.run(["grep", "-rlwE", "--include=*.c", "--include=*.h",
                         "|".join(sorted(names))] + where, cwd=tree, stdout=subprocess.PIPE,
                        stderr=subprocess.DEVNULL, text=True, errors="replace")
-    return set(p.stdout.split()) & set(names)
+    return set(p.stdout.split())
+
+
+def _removed_names(lines):
+    """The macros removed lines define, or None if they remove anything else."""
+    names = []
+    for ln in lines:
+        m = DEFINE.match(ln)
+        if not m:
+            return None
+        names.append(m.group(1))
+    return names
 
 
 def additions_only(tree, path, hunks, where):
@@ -231,13 +243,17 @@ def additions_only(tree, path, hunks, where):
     found = _insertions(old_lines, hunks)
     if found is None:
         return None
-    old_code, runs = found
+    old_code, runs, removed = found
+    # a removed macro no other file names (container_of_safe) changes nothing
+    gone = _removed_names(removed)
+    if gone is None or _files_naming(tree, gone, where) - {path}:
+        return None
     names = []
     for at, lines in runs:
         added = _run_names(old_code, at, lines)
         if added is None:
             return None
         names += added
-    if not names or _names_in_tree(tree, names, where):
+    if not names or _files_naming(tree, names, where):
         return None
     return sorted(set(names))

@@ -42,7 +42,7 @@ print(" ".join(r) if r else "None")' "$tmp" "$tmp/p.diff" 2>&1)
 	[ "$got" = "$want" ] || tap_diag "got: $got"
 }
 
-tap_plan 15
+tap_plan 17
 check "new inline helper after a prototype" "foo_clear" "@@ -11,2 +11,7 @@
  int foo_get(struct foo *f);
 +
@@ -115,6 +115,18 @@ check "an added #ifdef block that the diff splits around the old #endif" "foo_db
 +#ifdef DEBUG
 +void foo_dbg(void);
 +#endif"
+remove_max="@@ -7,5 +7,4 @@
+ 
+-#define FOO_MAX(x, y) \\
+-	((x) > (y) ? (x) : (y))
++#define FOO_MIN(x, y) ((x) < (y) ? (x) : (y))
+ 
+ /* get a foo */"
+check "a macro no other file names replaced by a new one" "FOO_MIN" "$remove_max"
+echo 'int m = FOO_MAX(1, 2);' >"$tmp/drivers/usemax.c"
+check "a removed macro another file names" "None" "$remove_max"
+rm "$tmp/drivers/usemax.c"
+
 # Which units include a header: from kbuild's .cmd dependency lists in a
 # built tree (one with a vmlinux), else None (the include scan decides).
 printf 'int x;\n' >"$tmp/drivers/a.c"
