@@ -56,13 +56,12 @@ def _code(text):
 
 
 def _top_level(before):
-    """Is the point after the text `before` at the top level of a header?"""
-    code = _code(before)
+    """Is the point after the code lines `before` (_code_lines: no comments,
+    a multi-line macro joined into one line) at the top level of a header?"""
+    code = "\n".join(before)
     if code.count("{") != code.count("}") or code.count("(") != code.count(")"):
         return False
-    last = next((ln.strip() for ln in reversed(code.splitlines()) if ln.strip()), "")
-    if last.endswith("\\"):
-        return False  # inside a multi-line macro
+    last = before[-1] if before else ""
     return not last or last.startswith("#") or last.endswith((";", "}"))
 
 
@@ -127,7 +126,7 @@ def _run_names(old_code, at, lines):
     diff may put an added block's "#endif" before the old one it matches,
     "#endif" then being the run's first line instead of its last)."""
     for _ in range(len(lines)):
-        if _top_level("\n".join(old_code[:at])):
+        if _top_level(old_code[:at]):
             added = _added_names(lines)
             if added is not None:
                 return added
@@ -179,14 +178,11 @@ def _declared(statement):
 
 
 def _added_names(lines):
-    """The names an added run declares, or None if it does anything else."""
+    """The names an added run of code lines (_code_lines) declares, or None
+    if it does anything else."""
     names, code = [], []
-    text = _code("\n".join(lines))
-    if text.rstrip().endswith("\\"):
-        return None
-    joined = re.sub(r"\\\n", " ", text)
     depth = 0
-    for ln in joined.splitlines():
+    for ln in lines:
         if DEFINE.match(ln):
             names.append(DEFINE.match(ln).group(1))
         elif COND.match(ln):
