@@ -2,10 +2,13 @@
 
 A fix often adds a helper to a header that half the kernel includes
 (<linux/string.h>, <linux/dev_printk.h>, <linux/sched.h>) and calls it from
-the one .c file it fixes. No other unit can compile differently: none of them
-can name what did not exist. additions_only() recognises such a change and
-returns the names it adds; ksplice-create then compiles only the patch's own
-.c files instead of refusing a header with hundreds of includers.
+the one .c file it fixes. Only a unit that names what the change adds (or
+removes) can compile differently: additions_only() recognises such a change
+and returns the names and the .c files that name them; ksplice-create then
+compiles those and the patch's own .c files instead of refusing a header with
+hundreds of includers. A name may exist already: sock.h gaining the prototype
+of skbuff.c's static sock_rmem_free reaches skbuff.c (which then no longer
+compiles without its own part of the fix) and no other unit.
 
 Sound by construction, or it says no (None): every hunk only adds lines
 (comments aside; removing a macro that no other file names is allowed), at
@@ -13,9 +16,11 @@ the top level of the header (not inside a struct, an enum, a function or a
 multi-line macro); the added text is made only of #define of new macros,
 #if/#ifdef/#else/#endif, comments, forward declarations, and function
 prototypes or definitions and struct/union/enum definitions whose name is
-new; and none of the new names occurs anywhere in the tree. The one way
-around it, an existing macro that builds one of the new names by token
-pasting (##), is rare enough that we accept it.
+new; and no other header names an added or removed name, nor this one
+outside the lines the change adds or removes (includers could then change
+without naming it). The one way around it, an
+existing macro that builds one of the names by token pasting (##), is rare
+enough that we accept it.
 """
 import difflib
 import re
@@ -227,10 +232,28 @@ def _removed_names(lines):
     return names
 
 
+def _named_elsewhere_in(old_code, names, gone, removed):
+    """Does the header itself name an added name, or a removed macro
+    elsewhere than in its removed definition? Its includers could change."""
+    def count(name, lines):
+        return sum(len(re.findall(r"\b%s\b" % re.escape(name), ln)) for ln in lines)
+    return any(count(n, old_code) for n in names) or \
+        any(count(n, old_code) != count(n, removed) for n in gone)
+
+
+class Additions:
+    """What a header change adds: its names, and the .c files of the tree
+    that name one of them or a macro it removes (only they can change)."""
+
+    def __init__(self, names, users):
+        self.names, self.users = names, users
+
+
 def additions_only(tree, path, hunks, where):
-    """The names a header change adds, if it only adds new declarations at
-    the top level (so no unit that does not name them can change); else None.
-    Comments do not count: a change to them alone adds nothing."""
+    """The Additions of a header change that only adds declarations at the
+    top level (and may remove macros), so that no unit which does not name
+    them can change; else None. Comments do not count: a change to them alone
+    adds nothing."""
     try:
         with open(f"{tree}/{path}", errors="replace") as f:
             old_lines = f.read().splitlines()
@@ -240,9 +263,8 @@ def additions_only(tree, path, hunks, where):
     if found is None:
         return None
     old_code, runs, removed = found
-    # a removed macro no other file names (container_of_safe) changes nothing
     gone = _removed_names(removed)
-    if gone is None or _files_naming(tree, gone, where) - {path}:
+    if gone is None:
         return None
     names = []
     for at, lines in runs:
@@ -250,6 +272,9 @@ def additions_only(tree, path, hunks, where):
         if added is None:
             return None
         names += added
-    if not names or _files_naming(tree, names, where):
+    if not names and not gone or _named_elsewhere_in(old_code, names, gone, removed):
         return None
-    return sorted(set(names))
+    users = _files_naming(tree, names + gone, where) - {path}
+    if any(not f.endswith(".c") for f in users):
+        return None  # a header naming them: its includers could change
+    return Additions(sorted(set(names)), sorted(users))

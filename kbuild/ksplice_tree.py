@@ -347,8 +347,11 @@ def units_of(tree, files, cfg, log, patch_text="", strip=1):
             added = patch_text and header_change.additions_only(
                 tree, f, header_change.file_hunks(patch_text, f, strip), source_dirs(tree))
             if added:
-                notes.append(f"{f}: only adds {', '.join(added)}, new to the tree: "
-                             "no unit the patch does not change can use it")
+                what = ", ".join(added.names) or "nothing"
+                users = ", ".join(added.users) if added.users else "no other unit"
+                notes.append(f"{f}: only adds {what} at the top level: "
+                             f"reaches the units naming it: {users}")
+                candidates += added.users
                 continue
             inc, how = cmd_includers(tree, f), "the build's .cmd files"
             if inc is None:

@@ -3,8 +3,9 @@
 # add new names at the top level (their includers cannot change, so only the
 # patch's own .c files are compiled), and every way a change is refused:
 # a removed line of code, an addition inside a struct or a multi-line macro,
-# an added #include, a name that exists elsewhere in the tree, an unbalanced
-# #ifdef, a macro invocation. Comments do not count, and a diff that splits an
+# an added #include, a name that another header names, an unbalanced
+# #ifdef, a macro invocation. A .c file naming an added or removed name is
+# reached (compiled) too. Comments do not count, and a diff that splits an
 # added #ifdef block around an old #endif is read as the block it is. Then
 # the includers of a header in a built tree, from kbuild's .cmd files.
 . "$KSPLICE_TOP/tests/lib/tap.sh"
@@ -37,12 +38,12 @@ import sys, header_change as hc
 tree, diff = sys.argv[1], open(sys.argv[2]).read()
 r = hc.additions_only(tree, "include/linux/foo.h", hc.file_hunks(diff, "include/linux/foo.h", 1),
                       ["include", "drivers"])
-print(" ".join(r) if r else "None")' "$tmp" "$tmp/p.diff" 2>&1)
+print(" ".join(r.names + ["(named in %s)" % " ".join(r.users)] * bool(r.users)) if r else "None")' "$tmp" "$tmp/p.diff" 2>&1)
 	tap_ok "$([ "$got" = "$want" ] && echo 1)" "$name: $want"
 	[ "$got" = "$want" ] || tap_diag "got: $got"
 }
 
-tap_plan 17
+tap_plan 18
 check "new inline helper after a prototype" "foo_clear" "@@ -11,2 +11,7 @@
  int foo_get(struct foo *f);
 +
@@ -78,10 +79,17 @@ check "an added #include" "None" "@@ -11,2 +11,3 @@
  int foo_get(struct foo *f);
 +#include <linux/bar.h>
  #endif"
-check "a name that exists elsewhere in the tree" "None" "@@ -11,2 +11,3 @@
+check "a name that a .c file names: that file is reached" \
+	"used_elsewhere (named in drivers/user.c)" "@@ -11,2 +11,3 @@
  int foo_get(struct foo *f);
 +extern int used_elsewhere(void);
  #endif"
+echo '#define USE_IT used_elsewhere' >"$tmp/include/linux/other.h"
+check "a name that another header names: its includers could change" "None" "@@ -11,2 +11,3 @@
+ int foo_get(struct foo *f);
++extern int used_elsewhere(void);
+ #endif"
+rm "$tmp/include/linux/other.h"
 check "an #ifdef left open" "None" "@@ -11,2 +11,4 @@
  int foo_get(struct foo *f);
 +#ifdef CONFIG_X
@@ -124,7 +132,8 @@ remove_max="@@ -7,5 +7,4 @@
  /* get a foo */"
 check "a macro no other file names replaced by a new one" "FOO_MIN" "$remove_max"
 echo 'int m = FOO_MAX(1, 2);' >"$tmp/drivers/usemax.c"
-check "a removed macro another file names" "None" "$remove_max"
+check "a removed macro a .c file names: that file is reached" \
+	"FOO_MIN (named in drivers/usemax.c)" "$remove_max"
 rm "$tmp/drivers/usemax.c"
 
 # Which units include a header: from kbuild's .cmd dependency lists in a
