@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """analyze.py: is an update "safe as is", or does it "need custom code"?
 
-Usage: analyze.py [--json] [--template=FILE] [--id=ID] UNIT PRE.o POST.o [UNIT PRE.o POST.o ...]
+Usage: analyze.py [--json] [--template=FILE] [--id=ID] [--tree=DIR]
+                  UNIT PRE.o POST.o [UNIT PRE.o POST.o ...]
 
 Replacing functions is enough only when the patch changes code. A patch that
 changes state needs the hooks of kmod/ksplice-patch.h (or shadow data); this
@@ -19,7 +20,9 @@ relocations (`readelf -rW`) and their DWARF prototypes (`pfunct`):
   layout      changed layout of a struct/union used by code (objects that
               exist keep the old layout)
   signature   changed prototype of a function whose callers are not all in
-              the update (a global one, or a static one with unchanged callers)
+              the update (a static one with unchanged callers; a global one
+              unless, with --tree, it is not exported and no file outside
+              the update's units names it but to declare it)
 
 Each reason lists the hook kinds that can take care of it; the update is
 accepted when, for every reason, the patch has one of them (hooks are found
@@ -38,6 +41,8 @@ import os
 import re
 import subprocess
 import sys
+
+import ksplice_tree
 
 TOP = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SUMS = os.path.join(TOP, "gcc-plugin", "ksplice-sums")
@@ -312,8 +317,9 @@ def _signature_reasons(unit, diff, pre_o, post_o, refs, in_update):
         who = ("a global function: callers in other files are not in the update"
                if not f.get("static") else
                f"callers not in the update: {', '.join(outside)}")
-        reasons.append(_reason("signature", unit, name,
-                               f"changed prototype of {name}: {a[name]} -> {b[name]} ({who})"))
+        reasons.append(dict(_reason("signature", unit, name,
+                                    f"changed prototype of {name}: {a[name]} -> {b[name]} "
+                                    f"({who})"), **{"global": not f.get("static")}))
     return reasons
 
 
@@ -365,12 +371,64 @@ def analyze_unit(unit, pre_o, post_o):
     refs = relocations(post_o)
     reasons = _data_reasons(unit, diff, pre, post, refs)
     reasons += _func_reasons(unit, diff, pre, post, pre_o, post_o, hook_funcs, refs)
-    return {"unit": unit, "records": True, "hooks": hooks, "reasons": reasons}
+    in_update = {f["name"] for f in diff["changed_functions"] + diff["new_functions"]}
+    return {"unit": unit, "records": True, "hooks": hooks, "reasons": reasons,
+            "refs": refs, "in_update": in_update, "post_o": post_o}
 
 
-def analyze(triples):
-    """The report of an update: units, reasons, hooks, verdict, missing."""
+def _exported(obj, name):
+    out = _run(["readelf", "-sW", obj]).stdout
+    return re.search(r"\s__ksymtab_%s$" % re.escape(name), out, re.M) is not None
+
+
+DECLARATION = r"^\s*(?!return\b)(?:extern\s+)?[A-Za-z_][\w\s*]*\b%s\s*\("
+
+
+def _named_outside(tree, name, units):
+    """Does a source file of the tree other than the update's units name the
+    function, except to declare it (a prototype in a header)?"""
+    p = subprocess.run(["grep", "-rnwE", "--include=*.c", "--include=*.h", name] +
+                       ksplice_tree.source_dirs(tree), cwd=tree, stdout=subprocess.PIPE,
+                       stderr=subprocess.DEVNULL, text=True, errors="replace")
+    decl = re.compile(DECLARATION % re.escape(name))
+    for ln in p.stdout.splitlines():
+        path, _, text = ln.split(":", 2)
+        if path in units or (path.endswith(".h") and decl.match(text)):
+            continue
+        return True
+    return False
+
+
+def _all_callers_replaced(name, units, tree):
+    """Is a global function whose prototype changes called only by functions
+    the update replaces? Not exported, named by no file outside the update
+    (but in prototypes), and every reference to it in the update's objects
+    a call from a replaced function: then no caller passes the old arguments
+    (ip_vs_unbind_scheduler, whose three callers in ip_vs_ctl.c change)."""
+    if tree is None or any(not u["records"] for u in units):
+        return False
+    for u in units:
+        if _exported(u["post_o"], name):
+            return False
+        for sec, sym, _ in u["refs"]:
+            if sym != name or sec == ".text." + name:
+                continue
+            if not sec.startswith(".text.") or sec[len(".text."):] not in u["in_update"]:
+                return False
+    return not _named_outside(tree, name, {u["unit"] for u in units})
+
+
+def analyze(triples, tree=None):
+    """The report of an update: units, reasons, hooks, verdict, missing.
+    With the kernel tree, a changed prototype of a global function whose
+    callers are all replaced by the update is not a reason."""
     units = [analyze_unit(u, a, b) for u, a, b in triples]
+    for u in units:
+        u["reasons"] = [r for r in u["reasons"] if r["kind"] != "signature" or
+                        not r.get("global") or not _all_callers_replaced(r["symbol"], units, tree)]
+    for u in units:
+        for key in ("refs", "in_update", "post_o"):
+            u.pop(key, None)
     reasons = [r for u in units for r in u["reasons"]]
     kinds = sorted({k for u in units for k in u["hooks"]})
     missing = [r for r in reasons if not set(r["hooks"]) & set(kinds)]
@@ -441,10 +499,12 @@ def write_template(rep, path, uid):
 
 
 def main(argv):
-    js, template, uid, rest = False, None, "update", []
+    js, template, uid, tree, rest = False, None, "update", None, []
     for a in argv:
         if a == "--json":
             js = True
+        elif a.startswith("--tree="):
+            tree = a.split("=", 1)[1]
         elif a.startswith("--template="):
             template = a.split("=", 1)[1]
         elif a.startswith("--id="):
@@ -455,11 +515,11 @@ def main(argv):
         else:
             rest.append(a)
     if not rest or len(rest) % 3:
-        print("usage: analyze.py [--json] [--template=FILE] [--id=ID] "
+        print("usage: analyze.py [--json] [--template=FILE] [--id=ID] [--tree=DIR] "
               "UNIT PRE.o POST.o [UNIT PRE.o POST.o ...]", file=sys.stderr)
         return 2
     try:
-        rep = analyze([tuple(rest[i:i + 3]) for i in range(0, len(rest), 3)])
+        rep = analyze([tuple(rest[i:i + 3]) for i in range(0, len(rest), 3)], tree)
         if template and rep["reasons"]:
             write_template(rep, template, uid)
     except (AnalyzeError, OSError) as e:

@@ -4,12 +4,13 @@
 # objects with the kernel's section macros): the exit status (0 safe as is,
 # 1 needs custom code the hooks cover, 3 not covered), the reason's kind and
 # symbol; false-positive guards (a plain code fix, a new static counter, a
-# static const table) must be "safe as is". Then bad input and the template.
+# static const table) must be "safe as is". A global prototype change whose
+# callers are all replaced (two units, --tree). Then bad input and the template.
 . "$KSPLICE_TOP/tests/lib/tap.sh"
 cases=$KSPLICE_TOP/tests/custom/cases
 analyze=$KSPLICE_TOP/kbuild/analyze.py
 mapfile -t files < <(ls "$cases"/*.c)
-tap_plan $((2 * ${#files[@]} + 9))
+tap_plan $((2 * ${#files[@]} + 12))
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 make -C "$KSPLICE_TOP/gcc-plugin" >/dev/null 2>&1 && make -C "$KSPLICE_TOP/packager" >/dev/null 2>&1
@@ -78,6 +79,38 @@ tap_ok "$([ $? = 3 ] && grep -q '\[init\] init.c: changed boot-time section .ini
 python3 "$analyze" data.c "$tmp/np-data.pre.o" "$tmp/np-data.post.o" >"$tmp/out"
 tap_ok "$([ $? = 3 ] && grep -q '\[data\] data.c: changed data max_conns' "$tmp/out" && echo 1)" \
 	"no records: changed data is still found (ksplice-pack's data diff)"
+
+# a global function's prototype changes with all its callers (two units of a
+# tree, as ip_vs_sched.c and ip_vs_ctl.c): safe with --tree, unless a file
+# outside the update names it or it is exported
+t=$tmp/tree
+mkdir -p "$t/net" "$t/include"
+echo 'int conn_open(int fd, int flags);' >"$t/include/conn.h"
+printf '#ifdef POST\nint conn_open(int fd, int flags) { return fd + flags; }\n#else\nint conn_open(int fd) { return fd; }\n#endif\nEXPORT(conn_open)\n' >"$t/net/sched.c"
+printf 'int conn_open(int fd, ...);\nint conn_use(int fd)\n{\n#ifdef POST\n\treturn conn_open(fd, 0) + 1;\n#else\n\treturn conn_open(fd) + 1;\n#endif\n}\n' >"$t/net/ctl.c"
+two_units() {	# two_units EXPORT-MACRO: analyze sched.c and ctl.c with --tree
+	local v d
+	for c in sched ctl; do
+		for v in pre post; do
+			d=-DPOSTVAL\(a,b\)=a
+			[ $v = post ] && d=-DPOST
+			gcc-12 -O2 -g -ffunction-sections -fdata-sections "-DEXPORT(x)=$1" $d -fplugin="$plugin" \
+				-fplugin-arg-ksplice_plugin-unit="net/$c.c" -c "$t/net/$c.c" -o "$tmp/$c.$v.o"
+		done
+	done
+	python3 "$analyze" --tree="$t" net/sched.c "$tmp/sched.pre.o" "$tmp/sched.post.o" \
+		net/ctl.c "$tmp/ctl.pre.o" "$tmp/ctl.post.o" >"$tmp/out" 2>&1
+}
+two_units ''
+tap_ok "$([ $? = 0 ] && echo 1)" "global prototype change, every caller replaced: safe as is"
+[ -n "$(grep -q 'safe as is' "$tmp/out" && echo 1)" ] || sed 's/^/# /' "$tmp/out"
+echo 'int f(void) { return conn_open(1, 2); }' >"$t/net/other.c"
+two_units ''
+tap_ok "$([ $? = 3 ] && grep -q '\[signature\] net/sched.c: changed prototype of conn_open' "$tmp/out" && echo 1)" \
+	"... a file outside the update calls it: [signature]"
+rm "$t/net/other.c"
+two_units 'int __ksymtab_##x;'
+tap_ok "$([ $? = 3 ] && grep -q '\[signature\] net/sched.c' "$tmp/out" && echo 1)" "... it is exported: [signature]"
 
 # bad input: a clear message, status 2
 python3 "$analyze" x.c "$tmp/nope.o" "$tmp/init.post.o" >"$tmp/out" 2>&1
