@@ -253,7 +253,7 @@ def additions_only(tree, path, hunks, where):
     """The Additions of a header change that only adds declarations at the
     top level (and may remove macros), so that no unit which does not name
     them can change; else None. Comments do not count: a change to them alone
-    adds nothing."""
+    adds nothing and reaches no unit."""
     try:
         with open(f"{tree}/{path}", errors="replace") as f:
             old_lines = f.read().splitlines()
@@ -263,6 +263,8 @@ def additions_only(tree, path, hunks, where):
     if found is None:
         return None
     old_code, runs, removed = found
+    if not runs and not removed:
+        return Additions([], [])  # comments only (lines shift: __LINE__ is not code)
     gone = _removed_names(removed)
     if gone is None:
         return None

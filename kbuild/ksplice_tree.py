@@ -347,10 +347,9 @@ def units_of(tree, files, cfg, log, patch_text="", strip=1):
             added = patch_text and header_change.additions_only(
                 tree, f, header_change.file_hunks(patch_text, f, strip), source_dirs(tree))
             if added:
-                what = ", ".join(added.names) or "nothing"
                 users = ", ".join(added.users) if added.users else "no other unit"
-                notes.append(f"{f}: only adds {what} at the top level: "
-                             f"reaches the units naming it: {users}")
+                notes.append(f"{f}: only adds {', '.join(added.names) or 'no name'} at the "
+                             f"top level: reaches the units naming it: {users}")
                 candidates += added.users
                 continue
             inc, how = cmd_includers(tree, f), "the build's .cmd files"

@@ -43,7 +43,7 @@ print(" ".join(r.names + ["(named in %s)" % " ".join(r.users)] * bool(r.users)) 
 	[ "$got" = "$want" ] || tap_diag "got: $got"
 }
 
-tap_plan 18
+tap_plan 19
 check "new inline helper after a prototype" "foo_clear" "@@ -11,2 +11,7 @@
  int foo_get(struct foo *f);
 +
@@ -123,6 +123,13 @@ check "an added #ifdef block that the diff splits around the old #endif" "foo_db
 +#ifdef DEBUG
 +void foo_dbg(void);
 +#endif"
+check "comments only: reaches no unit" "" "@@ -10,3 +10,5 @@
+ 
+-/* get a foo */
++/*
++ * get a foo (reworded)
++ */
+ int foo_get(struct foo *f);"
 remove_max="@@ -7,5 +7,4 @@
  
 -#define FOO_MAX(x, y) \\
