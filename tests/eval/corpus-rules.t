@@ -1,0 +1,114 @@
+#!/bin/bash
+# The rules eval/make-corpus and eval/run-eval use to cut Debian's diff into
+# patches, on small synthetic diffs (each rule was found on a real fix of the
+# corpus, named in the case): which changed headers a .c change needs, which
+# other .c changes it must be created with, and how a fallback patch loses a
+# header. Fast: no kernel tree.
+. "$KSPLICE_TOP/tests/lib/tap.sh"
+tap_plan 9
+python3 - "$KSPLICE_TOP" <<'PY'
+import importlib.machinery, importlib.util, os, sys, tempfile
+top = sys.argv[1]
+
+
+def load(path, name):
+    loader = importlib.machinery.SourceFileLoader(name, os.path.join(top, path))
+    mod = importlib.util.module_from_spec(importlib.util.spec_from_loader(name, loader))
+    loader.exec_module(mod)
+    return mod
+
+
+sys.path.insert(0, os.path.join(top, "kbuild"))
+mc = load("eval/make-corpus", "make_corpus")
+re_ = load("eval/run-eval", "run_eval")
+results = []
+
+
+def ok(cond, what):
+    results.append(bool(cond))
+    print(("ok" if cond else "not ok") + " %d - %s" % (len(results), what))
+
+
+# skl_watermark.h: only the parameter line of the prototype changes
+h_proto = """--- a/x.h
++++ b/x.h
+@@ -1,3 +1,3 @@
+ void intel_wm_state_verify(struct intel_crtc *crtc,
+-			   struct intel_crtc_state *new_crtc_state);
++			   const struct intel_crtc_state *new_crtc_state);
+"""
+ok("intel_wm_state_verify" in mc.changed_prototypes(h_proto),
+   "a prototype whose parameter changes on a continuation line is a changed prototype")
+c_def = """--- a/x.c
++++ b/x.c
+@@ -1,3 +1,3 @@
+ void intel_wm_state_verify(struct intel_crtc *crtc,
+-			   struct intel_crtc_state *new_crtc_state)
++			   const struct intel_crtc_state *new_crtc_state)
+ {
+"""
+ok(mc.needed_headers(c_def, "", "", ["intel_wm_state_verify"], [("x.h", h_proto)]) == ["x.h"],
+   "the header with the prototype of a function the .c changes is needed")
+
+# hci_sync.c drops hci_request.h, whose macro moves to hci_sync.h
+h_old = """--- a/hci_request.h
++++ b/hci_request.h
+@@ -1,2 +1,1 @@
+-#define HCI_REQ_PEND 1
+ struct hci_request;
+"""
+h_new = """--- a/hci_sync.h
++++ b/hci_sync.h
+@@ -1,1 +1,2 @@
++#define HCI_REQ_PEND 1
+ int hci_sync(void);
+"""
+h_other = """--- a/other.h
++++ b/other.h
+@@ -1,1 +1,2 @@
++#define OTHER_FLAG 1
+ int other(void);
+"""
+c_inc = """--- a/hci_sync.c
++++ b/hci_sync.c
+@@ -1,3 +1,2 @@
+-#include "hci_request.h"
+ #include <hci_sync.h>
+ int hci_sync(void) { return HCI_REQ_PEND; }
+"""
+got = mc.needed_headers(c_inc, "", "int hci_sync(void) { return HCI_REQ_PEND; }", [],
+                        [("hci_request.h", h_old), ("hci_sync.h", h_new), ("other.h", h_other)])
+ok(got == ["hci_sync.h"], "a .c dropping an #include needs the header its macro moved to (%s)" % got)
+
+# companions: tls_sw.c calls __tls_strp_done, which tls_strp.c adds
+new_strp = "void __tls_strp_done(struct tls_strparser *strp)\n{\n}\n"
+ok("__tls_strp_done" in mc.global_functions(new_strp) - mc.global_functions(""),
+   "a new non-static function definition is found")
+ok(not mc.global_functions("static void helper(int x)\n{\n}\nint proto(int x);\n"),
+   "a static definition and a prototype are not")
+recs = [{"file": "tls_sw.c", "kept": True}, {"file": "tls_strp.c", "kept": True},
+        {"file": "socket.c", "kept": True}, {"file": "skbuff.c", "kept": True}]
+old_skb, new_skb = "static void sock_rmem_free(struct sk_buff *skb)\n{", \
+    "void sock_rmem_free(struct sk_buff *skb)\n{"
+mc.companions(recs, {"tls_sw.c": {"__tls_strp_done"}, "tls_strp.c": set(),
+                     "socket.c": {"sock_rmem_free"}, "skbuff.c": set()},
+              {"tls_sw.c": set(), "tls_strp.c": mc.global_functions(new_strp),
+               "socket.c": set(),
+               "skbuff.c": mc.global_functions(new_skb) - mc.global_functions(old_skb)})
+ok(recs[0]["companions"] == ["tls_strp.c"] and recs[1]["companions"] == [],
+   "tls_sw.c goes with tls_strp.c, not the other way round")
+ok(recs[2]["companions"] == ["skbuff.c"], "socket.c goes with skbuff.c (static made global)")
+
+# run-eval drops a header that ksplice-create refuses as included everywhere
+with tempfile.TemporaryDirectory() as d:
+    p = os.path.join(d, "p.patch")
+    with open(p, "w") as f:
+        f.write(c_def + h_proto.replace("x.h", "include/linux/device.h") + h_other)
+    text = open(re_.without_file(p, "include/linux/device.h", d)).read()
+    ok("device.h" not in text and "x.c" in text and "OTHER_FLAG" in text,
+       "without_file drops one file's section and keeps the others")
+    out = "ksplice-create: error: include/linux/device.h is included (transitively) by more than 400"
+    ok(re_.TOO_WIDE.search(out).group(1) == "include/linux/device.h",
+       "the too-wide refusal names the header to drop")
+sys.exit(0 if all(results) else 1)
+PY
