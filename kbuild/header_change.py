@@ -6,7 +6,8 @@ the one .c file it fixes. Only a unit that names what the change adds (or
 removes) can compile differently: additions_only() recognises such a change
 and returns the names and the .c files that name them; ksplice-create then
 compiles those and the patch's own .c files instead of refusing a header with
-hundreds of includers. A name may exist already: sock.h gaining the prototype
+hundreds of includers. A prototype another header already has word for word
+reaches no unit. A name may exist already: sock.h gaining the prototype
 of skbuff.c's static sock_rmem_free reaches skbuff.c (which then no longer
 compiles without its own part of the fix) and no other unit.
 
@@ -33,6 +34,7 @@ DEFINE = re.compile(r"^\s*#\s*define\s+(\w+)")
 COND = re.compile(r"^\s*#\s*(if|ifdef|ifndef|elif|else|endif)\b")
 FORWARD = re.compile(r"^(struct|union|enum)\s+\w+\s*;$")
 TAGGED = re.compile(r"^(?:typedef\s+)?(struct|union|enum)\s+(\w+)\s*\{")
+LEADING_ATTRIBUTE = re.compile(r"^(?:__\w+\s*\((?:[^()]|\([^()]*\))*\)\s*)+")
 CALLED = re.compile(r"(\w+)\s*\($")
 C_WORDS = {"if", "for", "while", "switch", "return", "sizeof", "typeof", "__typeof__",
            "__attribute__", "__aligned", "__printf", "__must_check", "alignof"}
@@ -175,6 +177,7 @@ def _declared(statement):
     m = TAGGED.match(flat)
     if m:
         return m.group(2)
+    flat = LEADING_ATTRIBUTE.sub("", flat)  # __printf(3, 4) int f(...);
     head = flat.split("(", 1)[0] + "(" if "(" in flat else ""
     m = CALLED.search(head)
     if m and m.group(1) not in C_WORDS and not flat.startswith(("#", "DECLARE_", "DEFINE_")):
@@ -209,6 +212,41 @@ def _added_names(lines):
         if name:
             names.append(name)
     return names
+
+
+def _prototypes(lines):
+    """{name: declaration} of the function prototypes in a run of added code
+    lines, each declaration with "extern" left out and spaces normalised."""
+    out = {}
+    for stmt in _statements("\n".join(ln for ln in lines if not ln.startswith("#"))) or []:
+        name = _declared(stmt)
+        if name and stmt.endswith(";") and "{" not in stmt and \
+                not re.match(r"^(typedef|struct|union|enum)\b", stmt):
+            out[name] = _normalised(stmt)
+    return out
+
+
+def _normalised(code):
+    return " ".join(re.sub(r"\bextern\s+", "", code).split())
+
+
+def _declared_elsewhere(tree, path, name, decl, where):
+    """Does another header declare the function exactly so already? Then a
+    copy of the declaration changes no unit: one that names the function
+    had a declaration in scope (the kernel builds with
+    -Werror=implicit-function-declaration). dev_printk.h gains the prototype
+    of dev_err_probe that device.h has."""
+    for h in sorted(f for f in _files_naming(tree, [name], where) if f.endswith(".h")):
+        if h == path:
+            continue
+        try:
+            with open(f"{tree}/{h}", errors="replace") as f:
+                code = _normalised(" ".join(_code_lines(f.read().splitlines())))
+        except OSError:
+            continue
+        if decl in code:
+            return True
+    return False
 
 
 def _files_naming(tree, names, where):
@@ -268,15 +306,17 @@ def additions_only(tree, path, hunks, where):
     gone = _removed_names(removed)
     if gone is None:
         return None
-    names = []
+    names, protos = [], {}
     for at, lines in runs:
         added = _run_names(old_code, at, lines)
         if added is None:
             return None
         names += added
+        protos.update(_prototypes(lines))
     if not names and not gone or _named_elsewhere_in(old_code, names, gone, removed):
         return None
-    users = _files_naming(tree, names + gone, where) - {path}
+    copies = {n for n, d in protos.items() if _declared_elsewhere(tree, path, n, d, where)}
+    users = _files_naming(tree, [n for n in names if n not in copies] + gone, where) - {path}
     if any(not f.endswith(".c") for f in users):
         return None  # a header naming them: its includers could change
     return Additions(sorted(set(names)), sorted(users))

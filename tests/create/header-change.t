@@ -43,7 +43,7 @@ print(" ".join(r.names + ["(named in %s)" % " ".join(r.users)] * bool(r.users)) 
 	[ "$got" = "$want" ] || tap_diag "got: $got"
 }
 
-tap_plan 19
+tap_plan 21
 check "new inline helper after a prototype" "foo_clear" "@@ -11,2 +11,7 @@
  int foo_get(struct foo *f);
 +
@@ -90,6 +90,17 @@ check "a name that another header names: its includers could change" "None" "@@ 
 +extern int used_elsewhere(void);
  #endif"
 rm "$tmp/include/linux/other.h"
+printf 'extern __printf(1, 2)\nint shout(const char *fmt, ...);\n' >"$tmp/include/linux/other.h"
+echo 'void f(void) { shout("x"); }' >"$tmp/drivers/shout.c"
+check "a prototype another header has word for word (dev_err_probe): reaches no unit" "shout" "@@ -11,2 +11,3 @@
+ int foo_get(struct foo *f);
++__printf(1, 2) int shout(const char *fmt, ...);
+ #endif"
+check "a prototype another header has otherwise: refused" "None" "@@ -11,2 +11,3 @@
+ int foo_get(struct foo *f);
++__printf(1, 2) __cold int shout(const char *fmt, ...);
+ #endif"
+rm "$tmp/include/linux/other.h" "$tmp/drivers/shout.c"
 check "an #ifdef left open" "None" "@@ -11,2 +11,4 @@
  int foo_get(struct foo *f);
 +#ifdef CONFIG_X
