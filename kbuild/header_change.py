@@ -2,26 +2,31 @@
 
 A fix often adds a helper to a header that half the kernel includes
 (<linux/string.h>, <linux/dev_printk.h>, <linux/sched.h>) and calls it from
-the one .c file it fixes. Only a unit that names what the change adds (or
-removes) can compile differently: additions_only() recognises such a change
-and returns the names and the .c files that name them; ksplice-create then
-compiles those and the patch's own .c files instead of refusing a header with
-hundreds of includers. A prototype another header already has word for word
-reaches no unit. A name may exist already: sock.h gaining the prototype
-of skbuff.c's static sock_rmem_free reaches skbuff.c (which then no longer
-compiles without its own part of the fix) and no other unit.
+the one .c file it fixes, or renames a function all of whose callers it
+changes (hugetlb.h's isolate_hugetlb). Only a unit that names what the change
+adds, removes or changes can compile differently: named_reach() recognises
+such a change and returns the names and the .c files that name them;
+ksplice-create then compiles those and the patch's own .c files instead of
+refusing a header with hundreds of includers. A prototype another header
+already has word for word reaches no unit. A name may exist already: sock.h
+gaining the prototype of skbuff.c's static sock_rmem_free reaches skbuff.c
+(which then no longer compiles without its own part of the fix) and nothing
+else.
 
-Sound by construction, or it says no (None): every hunk only adds lines
-(comments aside; removing a macro that no other file names is allowed), at
-the top level of the header (not inside a struct, an enum, a function or a
-multi-line macro); the added text is made only of #define of new macros,
-#if/#ifdef/#else/#endif, comments, forward declarations, and function
-prototypes or definitions and struct/union/enum definitions whose name is
-new; and no other header names an added or removed name, nor this one
-outside the lines the change adds or removes (includers could then change
-without naming it). The one way around it, an
-existing macro that builds one of the names by token pasting (##), is rare
-enough that we accept it.
+The header is compared item by item: a preprocessor line, or a whole
+top-level declaration or definition (comments left out, a struct with its
+inner #ifdefs one item). Sound by construction, or it says no (None): every
+added or removed item is a #define, a balanced #if/#ifdef/#else/#endif, a
+forward declaration, a function prototype or definition, or a
+struct/union/enum definition, each naming what it declares (#include,
+#undef, macro invocations at the top level are refused); no other header
+and no assembly file names a name added, removed or changed, and this one
+names it nowhere but in the items the change removes (else includers could
+change without naming it: a struct that a prototype of the header names is
+refused). Any .c file that names one is reached and compiled, and the
+analyzer then judges what changed (a layout change, a prototype). The one
+way around it, an existing macro that builds one of the names by token
+pasting (##), is rare enough that we accept it.
 """
 import difflib
 import re
@@ -95,6 +100,31 @@ def _code_lines(lines):
     return [ln.strip() for ln in text.splitlines() if ln.strip()]
 
 
+def _items(lines):
+    """Code lines folded into top-level items: a preprocessor line, or a
+    whole declaration or definition on one line (its inner #ifdefs kept),
+    so that a renamed inline function is one changed item, not a changed
+    first line. Unbalanced code is left as it is (the checks refuse it)."""
+    out, cur, depth = [], [], 0
+    for ln in lines:
+        if not cur and ln.startswith("#"):
+            out.append(ln)
+            continue
+        cur.append(ln)
+        if ln.startswith("#"):
+            continue  # a conditional inside a struct or a function
+        depth += ln.count("{") - ln.count("}") + ln.count("(") - ln.count(")")
+        if depth < 0:
+            return lines
+        text = " ".join(cur)
+        head = text.split("{", 1)[0]
+        body_ends = ln.endswith("}") and "(" in head and "=" not in head
+        if depth == 0 and (ln.endswith(";") or body_ends):
+            out.append(text)
+            cur = []
+    return lines if cur else out
+
+
 def _insertions(old_lines, hunks):
     """The old code lines, [(index in them, [added code lines])] and the
     removed code lines of a change, comments and blank lines aside; None if
@@ -102,14 +132,14 @@ def _insertions(old_lines, hunks):
     new_lines = _apply(old_lines, hunks)
     if new_lines is None:
         return None
-    old_code, new_code = _code_lines(old_lines), _code_lines(new_lines)
+    old_code, new_code = _items(_code_lines(old_lines)), _items(_code_lines(new_lines))
     runs, removed = [], []
     sm = difflib.SequenceMatcher(None, old_code, new_code, autojunk=False)
     for op, i1, i2, j1, j2 in sm.get_opcodes():
         if op in ("insert", "replace"):
             runs.append((i1, new_code[j1:j2]))
         if op in ("delete", "replace"):
-            removed += old_code[i1:i2]
+            removed.append((i1, old_code[i1:i2]))
     return old_code, _merge_runs(old_code, runs), removed
 
 
@@ -253,45 +283,51 @@ def _files_naming(tree, names, where):
     """The source files of the tree in which one of the names occurs."""
     if not names:
         return set()
-    p = subprocess.run(["grep", "-rlwE", "--include=*.c", "--include=*.h",
+    p = subprocess.run(["grep", "-rlwE", "--include=*.c", "--include=*.h", "--include=*.S",
                         "|".join(sorted(names))] + where, cwd=tree, stdout=subprocess.PIPE,
                        stderr=subprocess.DEVNULL, text=True, errors="replace")
     return set(p.stdout.split())
 
 
-def _removed_names(lines):
-    """The macros removed lines define, or None if they remove anything else."""
+def _removed_names(old_code, removed):
+    """The names removed runs of code lines define: macros, or declarations
+    at the top level (prototypes, inline functions, types: hugetlb.h's
+    isolate_hugetlb renamed); None if they remove anything else."""
     names = []
-    for ln in lines:
-        m = DEFINE.match(ln)
-        if not m:
+    for at, lines in removed:
+        if all(DEFINE.match(ln) for ln in lines):
+            names += [DEFINE.match(ln).group(1) for ln in lines]
+            continue
+        gone = _added_names(lines) if _top_level(old_code[:at]) else None
+        if gone is None:
             return None
-        names.append(m.group(1))
+        names += gone
     return names
 
 
-def _named_elsewhere_in(old_code, names, gone, removed):
-    """Does the header itself name an added name, or a removed macro
-    elsewhere than in its removed definition? Its includers could change."""
+def _named_elsewhere_in(old_code, names, removed):
+    """Does the header itself name an added or removed name elsewhere than
+    in what the change removes? Its includers could change."""
     def count(name, lines):
         return sum(len(re.findall(r"\b%s\b" % re.escape(name), ln)) for ln in lines)
-    return any(count(n, old_code) for n in names) or \
-        any(count(n, old_code) != count(n, removed) for n in gone)
+    gone_lines = [ln for _, run in removed for ln in run]
+    return any(count(n, old_code) != count(n, gone_lines) for n in names)
 
 
-class Additions:
-    """What a header change adds: its names, and the .c files of the tree
-    that name one of them or a macro it removes (only they can change)."""
+class Reach:
+    """Where a header change reaches: the names it adds (or changes), and the
+    .c files of the tree that name one of them or one it removes (only they
+    can change)."""
 
     def __init__(self, names, users):
         self.names, self.users = names, users
 
 
-def additions_only(tree, path, hunks, where):
-    """The Additions of a header change that only adds declarations at the
-    top level (and may remove macros), so that no unit which does not name
-    them can change; else None. Comments do not count: a change to them alone
-    adds nothing and reaches no unit."""
+def named_reach(tree, path, hunks, where):
+    """The Reach of a header change that only adds, removes or changes
+    declarations at the top level, so that no unit which does not name them
+    can change; else None. Comments do not count: a change to them alone
+    reaches no unit."""
     try:
         with open(f"{tree}/{path}", errors="replace") as f:
             old_lines = f.read().splitlines()
@@ -302,8 +338,8 @@ def additions_only(tree, path, hunks, where):
         return None
     old_code, runs, removed = found
     if not runs and not removed:
-        return Additions([], [])  # comments only (lines shift: __LINE__ is not code)
-    gone = _removed_names(removed)
+        return Reach([], [])  # comments only (lines shift: __LINE__ is not code)
+    gone = _removed_names(old_code, removed)
     if gone is None:
         return None
     names, protos = [], {}
@@ -313,10 +349,11 @@ def additions_only(tree, path, hunks, where):
             return None
         names += added
         protos.update(_prototypes(lines))
-    if not names and not gone or _named_elsewhere_in(old_code, names, gone, removed):
+    if not names and not gone or _named_elsewhere_in(old_code, names + gone, removed):
         return None
-    copies = {n for n, d in protos.items() if _declared_elsewhere(tree, path, n, d, where)}
+    copies = {n for n, d in protos.items()
+              if n not in gone and _declared_elsewhere(tree, path, n, d, where)}
     users = _files_naming(tree, [n for n in names if n not in copies] + gone, where) - {path}
     if any(not f.endswith(".c") for f in users):
-        return None  # a header naming them: its includers could change
-    return Additions(sorted(set(names)), sorted(users))
+        return None  # a header naming them (its includers could change), or assembly
+    return Reach(sorted(set(names)), sorted(users))

@@ -344,12 +344,13 @@ def units_of(tree, files, cfg, log, patch_text="", strip=1):
         elif f.endswith(".c"):
             candidates.append(f)
         elif f.endswith(".h"):
-            added = patch_text and header_change.additions_only(
+            added = patch_text and header_change.named_reach(
                 tree, f, header_change.file_hunks(patch_text, f, strip), source_dirs(tree))
             if added:
                 users = ", ".join(added.users) if added.users else "no other unit"
-                notes.append(f"{f}: only adds {', '.join(added.names) or 'no name'} at the "
-                             f"top level: reaches the units naming it: {users}")
+                notes.append(f"{f}: only adds or changes "
+                             f"{', '.join(added.names) or 'no name'} at the top level: "
+                             f"reaches the units naming it: {users}")
                 candidates += added.users
                 continue
             inc, how = cmd_includers(tree, f), "the build's .cmd files"

@@ -36,14 +36,14 @@ check() {
 	got=$(cd "$KSPLICE_TOP/kbuild" && python3 -c '
 import sys, header_change as hc
 tree, diff = sys.argv[1], open(sys.argv[2]).read()
-r = hc.additions_only(tree, "include/linux/foo.h", hc.file_hunks(diff, "include/linux/foo.h", 1),
+r = hc.named_reach(tree, "include/linux/foo.h", hc.file_hunks(diff, "include/linux/foo.h", 1),
                       ["include", "drivers"])
 print(" ".join(r.names + ["(named in %s)" % " ".join(r.users)] * bool(r.users)) if r else "None")' "$tmp" "$tmp/p.diff" 2>&1)
 	tap_ok "$([ "$got" = "$want" ] && echo 1)" "$name: $want"
 	[ "$got" = "$want" ] || tap_diag "got: $got"
 }
 
-tap_plan 21
+tap_plan 23
 check "new inline helper after a prototype" "foo_clear" "@@ -11,2 +11,7 @@
  int foo_get(struct foo *f);
 +
@@ -63,15 +63,21 @@ check "new macros, a prototype, a forward declaration and a guarded block" \
 +#endif
 +void foo_put(struct foo *f); /* { not a brace */
  #endif"
-check "a line removed" "None" "@@ -11,2 +11,2 @@
+check "a changed prototype: reaches the units naming it (none here)" "foo_get" "@@ -11,2 +11,2 @@
 -int foo_get(struct foo *f);
 +int foo_get(const struct foo *f);
  #endif"
-check "a field added to an existing struct" "None" "@@ -4,2 +4,3 @@
+check "a field added to a struct the header names elsewhere (foo_get's prototype): refused" "None" "@@ -4,2 +4,3 @@
  	int a;
 +	int c;
  	int b;"
-check "a line added inside a multi-line macro" "None" "@@ -8,2 +8,3 @@
+echo 'foo_get' >"$tmp/drivers/asm.S"
+check "a changed prototype named by assembly: refused" "None" "@@ -11,2 +11,2 @@
+-int foo_get(struct foo *f);
++int foo_get(const struct foo *f);
+ #endif"
+rm "$tmp/drivers/asm.S"
+check "a changed multi-line macro: reaches the units naming it" "FOO_MAX" "@@ -8,2 +8,3 @@
  #define FOO_MAX(x, y) \\
 +	/* new */ \\
  	((x) > (y) ? (x) : (y))"
@@ -141,6 +147,13 @@ check "comments only: reaches no unit" "" "@@ -10,3 +10,5 @@
 + * get a foo (reworded)
 + */
  int foo_get(struct foo *f);"
+echo 'int g(struct foo *f) { return foo_get(f); }' >"$tmp/drivers/caller.c"
+check "a renamed inline function (hugetlb.h's isolate_hugetlb): the callers of the old name" \
+	"foo_take (named in drivers/caller.c)" "@@ -11,2 +11,2 @@
+-int foo_get(struct foo *f);
++static inline int foo_take(struct foo *f) { return f->a; }
+ #endif"
+rm "$tmp/drivers/caller.c"
 remove_max="@@ -7,5 +7,4 @@
  
 -#define FOO_MAX(x, y) \\
