@@ -191,6 +191,19 @@ def prototypes(obj):
     return protos
 
 
+def _abi(prototype):
+    """A prototype as the calling convention sees it: parameter names and
+    const/volatile qualifiers left out (intel_wm_state_verify gaining a
+    const on a pointer parameter passes the same registers)."""
+    ret, _, params = prototype.partition("(")
+    kept = []
+    for param in params.rstrip(")").split(","):
+        param = re.sub(r"\b(const|volatile)\b", "", param)
+        m = re.match(r"^(.*[\s*])\w+\s*$", param)
+        kept.append(" ".join((m.group(1) if m and m.group(1).strip() else param).split()))
+    return " ".join(re.sub(r"\b(const|volatile)\b", "", ret).split()) + " (" + ", ".join(kept) + ")"
+
+
 def _reason(kind, unit, symbol, text):
     return {"kind": kind, "unit": unit, "symbol": symbol, "text": text,
             "hooks": list(ADVICE[kind][0]), "advice": ADVICE[kind][1]}
@@ -305,7 +318,7 @@ def _signature_reasons(unit, diff, pre_o, post_o, refs, in_update):
     reasons = []
     for f in diff["changed_functions"]:
         name = f["name"]
-        if name not in a or name not in b or a[name] == b[name]:
+        if name not in a or name not in b or _abi(a[name]) == _abi(b[name]):
             continue
         froms = {sec for sec, sym, _ in refs if sym == name} - {".text." + name}
         callers = sorted(sec[len(".text."):] for sec in froms if sec.startswith(".text."))
