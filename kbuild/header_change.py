@@ -136,11 +136,37 @@ def _insertions(old_lines, hunks):
     runs, removed = [], []
     sm = difflib.SequenceMatcher(None, old_code, new_code, autojunk=False)
     for op, i1, i2, j1, j2 in sm.get_opcodes():
+        if op != "equal":
+            i1, i2, j1, j2 = _balanced_window(old_code, new_code, i1, i2, j1, j2)
         if op in ("insert", "replace"):
             runs.append((i1, new_code[j1:j2]))
         if op in ("delete", "replace"):
             removed.append((i1, old_code[i1:i2]))
     return old_code, _merge_runs(old_code, runs), removed
+
+
+def _cond_depth(items):
+    return sum({"if": 1, "ifdef": 1, "ifndef": 1, "endif": -1}.get(
+        COND.match(i).group(1), 0) for i in items if COND.match(i))
+
+
+def _balanced_window(old_code, new_code, i1, i2, j1, j2):
+    """Widen a changed window over the equal #endif after it (or #if before
+    it) that difflib left out, when that balances both sides: moduleparam.h's
+    "#ifdef CONFIG_SYSFS ... #else ..." replaced by "#ifdef CONFIG_MODULES
+    ...", the same #endif closing both. Else the window as it was."""
+    a1, a2, b1, b2 = i1, i2, j1, j2
+    while _cond_depth(old_code[a1:a2]) > 0 and _cond_depth(new_code[b1:b2]) > 0 and \
+            a2 < len(old_code) and b2 < len(new_code) and old_code[a2] == new_code[b2] and \
+            old_code[a2].startswith("#endif"):
+        a2, b2 = a2 + 1, b2 + 1
+    while _cond_depth(old_code[a1:a2]) < 0 and _cond_depth(new_code[b1:b2]) < 0 and \
+            a1 > 0 and b1 > 0 and old_code[a1 - 1] == new_code[b1 - 1] and \
+            re.match(r"#\s*if", old_code[a1 - 1]):
+        a1, b1 = a1 - 1, b1 - 1
+    if _cond_depth(old_code[a1:a2]) == 0 and _cond_depth(new_code[b1:b2]) == 0:
+        return a1, a2, b1, b2
+    return i1, i2, j1, j2
 
 
 def _merge_runs(old_code, runs):

@@ -19,6 +19,11 @@ struct foo {
 	int a;
 	int b;
 };
+#ifdef CONFIG_SYSFS
+extern void foo_destroy(int n);
+#else
+static inline void foo_destroy(int n) { }
+#endif
 
 #define FOO_MAX(x, y) \
 	((x) > (y) ? (x) : (y))
@@ -43,7 +48,7 @@ print(" ".join(r.names + ["(named in %s)" % " ".join(r.users)] * bool(r.users)) 
 	[ "$got" = "$want" ] || tap_diag "got: $got"
 }
 
-tap_plan 23
+tap_plan 24
 check "new inline helper after a prototype" "foo_clear" "@@ -11,2 +11,7 @@
  int foo_get(struct foo *f);
 +
@@ -154,6 +159,14 @@ check "a renamed inline function (hugetlb.h's isolate_hugetlb): the callers of t
 +static inline int foo_take(struct foo *f) { return f->a; }
  #endif"
 rm "$tmp/drivers/caller.c"
+check "a conditional declaration replaced under the same #endif (moduleparam.h)" "foo_free" "@@ -7,5 +7,3 @@
+-#ifdef CONFIG_SYSFS
+-extern void foo_destroy(int n);
+-#else
+-static inline void foo_destroy(int n) { }
++#ifdef CONFIG_MODULES
++void foo_free(int n);
+ #endif"
 remove_max="@@ -7,5 +7,4 @@
  
 -#define FOO_MAX(x, y) \\
