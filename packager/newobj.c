@@ -491,6 +491,23 @@ static int add_hook_aliases(struct builder *b, int unit_index)
 	return 0;
 }
 
+/* A function the patch adds, not static: other units may call it. */
+static int new_global(const struct builder *b, const struct ksp_func *f)
+{
+	return f->change == KSP_NEW && f->parent < 0 && !kelf_sym_is_local(b->post, f->sym);
+}
+
+static int add_new_global(struct ksp_newobj *r, const char *name)
+{
+	char **p = realloc(r->new_globals, (r->nr_new_globals + 1) * sizeof(*p));
+
+	if (!p)
+		return -1;
+	r->new_globals = p;
+	p[r->nr_new_globals] = strdup(name);
+	return p[r->nr_new_globals++] ? 0 : -1;
+}
+
 static int add_funcs(struct builder *b, int unit_index)
 {
 	const struct ksp_diff *d = b->d;
@@ -512,12 +529,15 @@ static int add_funcs(struct builder *b, int unit_index)
 			return oom(b);
 		b->secs[o - 1].copy_relas = 1;
 		b->func_sec[i] = o;
-		if (add_sym(b, post->syms[f->sym].name, GELF_ST_INFO(STB_LOCAL, STT_FUNC), o, 0,
+		if (add_sym(b, post->syms[f->sym].name,
+			    GELF_ST_INFO(new_global(b, f) ? STB_GLOBAL : STB_LOCAL, STT_FUNC), o, 0,
 			    f->size) < 0)
 			return oom(b);
 		b->res->code_size += f->size;
 		if (f->change == KSP_NEW && f->parent < 0)
 			b->res->nr_new_funcs++;
+		if (new_global(b, f) && add_new_global(b->res, post->syms[f->sym].name))
+			return oom(b);
 	}
 	for (i = 0; i < d->post.n; i++) {
 		const struct ksp_func *f = &d->post.v[i];
@@ -837,6 +857,9 @@ void ksp_newobj_free(struct ksp_newobj *res)
 		free(res->patches[i].name);
 		free(res->patches[i].alias);
 	}
+	for (i = 0; i < res->nr_new_globals; i++)
+		free(res->new_globals[i]);
+	free(res->new_globals);
 	free(res->labels);
 	free(res->patches);
 	ksp_hooks_free(&res->hooks);

@@ -7,7 +7,10 @@
  * an undefined symbol named by its label (kmod/ksplice_abi.h); a static local
  * is named by the *pre* build's numbered name, so the new code uses the
  * running kernel's instance. Each replaced function gets a global alias
- * "__ksplice_new_<unit index>_<n>" for the generated main.c.
+ * "__ksplice_new_<unit index>_<n>" for the generated main.c; a new non-static
+ * function is global under its own name, so that another unit of the same
+ * update calling it (tls_sw.c calling tls_strp.c's new __tls_strp_done) is
+ * linked to it when the new module is built, not looked up in the kernel.
  */
 #ifndef KSPLICE_NEWOBJ_H
 #define KSPLICE_NEWOBJ_H
@@ -33,6 +36,8 @@ struct ksp_newobj {
 	struct ksp_patch *patches;
 	size_t nr_patches;
 	size_t nr_new_funcs;
+	char **new_globals;	/* new non-static functions: defined, global */
+	size_t nr_new_globals;
 	struct ksp_hooks hooks;	/* of ksplice-patch.h, with their aliases */
 	size_t nr_sections;	/* sections written, for the manifest */
 	uint64_t code_size;	/* bytes of included functions */

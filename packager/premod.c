@@ -216,6 +216,18 @@ static void put_pre_table(FILE *f, const struct ksp_update *u)
 	fprintf(f, "};\n\n");
 }
 
+/* Does a unit of the update define label as a new global function? */
+static int defined_by_update(const struct ksp_update *u, const char *label)
+{
+	size_t ui, i;
+
+	for (ui = 0; ui < u->nr_units; ui++)
+		for (i = 0; i < u->units[ui].nobj->nr_new_globals; i++)
+			if (!strcmp(u->units[ui].nobj->new_globals[i], label))
+				return 1;
+	return 0;
+}
+
 static size_t put_symbols(FILE *f, const struct ksp_update *u)
 {
 	size_t ui, i, j, n = 0;
@@ -225,7 +237,7 @@ static size_t put_symbols(FILE *f, const struct ksp_update *u)
 		const struct ksp_newobj *o = u->units[ui].nobj;
 
 		for (i = 0; i < o->nr_labels; i++) {
-			int dup = 0;
+			int dup = defined_by_update(u, o->labels[i].label);
 			size_t uj;
 
 			for (uj = 0; uj <= ui && !dup; uj++)

@@ -8,7 +8,7 @@
 # statics, the generated pre/new sources, and the exit codes for no change,
 # changed data and bad input.
 . "$KSPLICE_TOP/tests/lib/tap.sh"
-tap_plan 25
+tap_plan 26
 make -C "$KSPLICE_TOP/packager" >/dev/null || { tap_plan 1; tap_ok 0 "packager builds"; exit 1; }
 P=$KSPLICE_TOP/packager/ksplice-pack
 F=$KSPLICE_TOP/tests/packager/fixtures
@@ -41,9 +41,22 @@ tap_ok "$([ "$pre_count" != "$post_count" ] && echo "$syms" | grep -q " UND ${pr
 tap_ok "$(echo "$syms" | grep -qE "GLOBAL DEFAULT +[0-9]+ __ksplice_new_0_0$" &&
 	echo "$syms" | grep -qE "GLOBAL DEFAULT +[0-9]+ __ksplice_new_0_1$" && echo 1)" \
 	"each replaced function has a global alias"
-tap_ok "$(echo "$syms" | grep -qE "LOCAL +DEFAULT +[0-9]+ (msg|other|first)$" &&
-	! echo "$syms" | grep -qE "GLOBAL +DEFAULT +[0-9]+ (msg|other|first)$" && echo 1)" \
-	"the new functions themselves are local symbols"
+tap_ok "$(echo "$syms" | grep -qE "LOCAL +DEFAULT +[0-9]+ (msg|other)$" &&
+	! echo "$syms" | grep -qE "GLOBAL +DEFAULT +[0-9]+ (msg|other)$" &&
+	echo "$syms" | grep -qE "GLOBAL +DEFAULT +[0-9]+ first$" && echo 1)" \
+	"replaced functions are local symbols; a new non-static one (first) is global"
+# a second unit calls first(), new in u.c (tls_sw.c calling tls_strp.c's new
+# __tls_strp_done): linked inside the new module, not asked of the kernel
+printf 'int v_call(void) { return 0; }\n' >v_pre.c
+printf 'const char *first(void);\nint v_call(void) { return first()[0]; }\n' >v_post.c
+for v in pre post; do
+	gcc -O2 -fno-pic -mcmodel=kernel -ffunction-sections -fdata-sections -c v_$v.c -o v_$v.o
+done
+mkdir out2
+$P build --id=fx000002 --target=vmlinux --out=out2 u.c pre.o post.o v.c v_pre.o v_post.o >/dev/null
+tap_ok "$(readelf -sW out2/code_1.o | grep -qE "UND first$" &&
+	! sed -n '/ksplice_pre_symbols/,/^};/p' out2/pre.c | grep -q '"first"' && echo 1)" \
+	"a call to a new function of another unit is not a label the core must find"
 tap_ok "$(readelf -SW out/code_0.o | grep -q "\.bss\.count" && ! echo "$syms" | grep -q "UND first" && echo 1)" \
 	"first()'s new static local is a fresh instance in the new module"
 tap_ok "$(strings out/code_0.o | grep -qx "hello, world" && echo 1)" "the changed string is copied into the new code"
