@@ -220,7 +220,11 @@ static int build_units(struct unit_state *st, struct ksp_unit *units, int n,
 	if (!changed && !hooks)
 		return EXIT_NOCHANGE;
 	for (i = 0; i < n; i++) {
-		if (!count_changes(&st[i].diff, KSP_CHANGED) && !ksp_count_hooks(&st[i].post))
+		/* a unit with only new functions: another unit may call them
+		 * (tls_strp.c's __tls_strp_done, called by tls_sw.c)
+		 */
+		if (!count_changes(&st[i].diff, KSP_CHANGED) && !count_changes(&st[i].diff, KSP_NEW) &&
+		    !ksp_count_hooks(&st[i].post))
 			continue;
 		snprintf(path, sizeof(path), "%s/code_%d.o", out, i);
 		if (ksp_write_newobj(&st[i].pre, &st[i].post, &st[i].diff, argv[3 * i], i, path,

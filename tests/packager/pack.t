@@ -47,16 +47,20 @@ tap_ok "$(echo "$syms" | grep -qE "LOCAL +DEFAULT +[0-9]+ (msg|other)$" &&
 	"replaced functions are local symbols; a new non-static one (first) is global"
 # a second unit calls first(), new in u.c (tls_sw.c calling tls_strp.c's new
 # __tls_strp_done): linked inside the new module, not asked of the kernel
+# (w.c only adds the function: its unit still gets a new-code object)
 printf 'int v_call(void) { return 0; }\n' >v_pre.c
 printf 'const char *first(void);\nint v_call(void) { return first()[0]; }\n' >v_post.c
-for v in pre post; do
-	gcc -O2 -fno-pic -mcmodel=kernel -ffunction-sections -fdata-sections -c v_$v.c -o v_$v.o
+printf 'int w_old(void) { return 1; }\n' >w_pre.c
+printf 'int w_old(void) { return 1; }\nconst char *first(void) { return "w"; }\n' >w_post.c
+for v in v_pre v_post w_pre w_post; do
+	gcc -O2 -fno-pic -mcmodel=kernel -ffunction-sections -fdata-sections -c $v.c -o $v.o
 done
 mkdir out2
-$P build --id=fx000002 --target=vmlinux --out=out2 u.c pre.o post.o v.c v_pre.o v_post.o >/dev/null
-tap_ok "$(readelf -sW out2/code_1.o | grep -qE "UND first$" &&
+$P build --id=fx000002 --target=vmlinux --out=out2 v.c v_pre.o v_post.o w.c w_pre.o w_post.o >/dev/null
+tap_ok "$(readelf -sW out2/code_0.o | grep -qE "UND first$" &&
+	readelf -sW out2/code_1.o | grep -qE "FUNC +GLOBAL +DEFAULT +[0-9]+ first$" &&
 	! sed -n '/ksplice_pre_symbols/,/^};/p' out2/pre.c | grep -q '"first"' && echo 1)" \
-	"a call to a new function of another unit is not a label the core must find"
+	"a call to a new function of another unit (one that only adds it) is linked in the module, not a label"
 tap_ok "$(readelf -SW out/code_0.o | grep -q "\.bss\.count" && ! echo "$syms" | grep -q "UND first" && echo 1)" \
 	"first()'s new static local is a fresh instance in the new module"
 tap_ok "$(strings out/code_0.o | grep -qx "hello, world" && echo 1)" "the changed string is copied into the new code"
