@@ -329,6 +329,44 @@ def header_units(tree, header):
     return sorted(units)
 
 
+SUBDIR_LINE = re.compile(r"^\s*(obj|subdir)-[^=]*=(.*)$")
+
+
+def _listed_subdirs(tree, d):
+    """The subdirectories (relative, ending in /) that d's Kbuild or Makefile
+    lists in obj-* or subdir-* lines."""
+    subs = set()
+    for name in ("Kbuild", "Makefile"):
+        try:
+            with open(os.path.join(tree, d, name), errors="replace") as f:
+                text = f.read().replace("\\\n", " ")
+        except OSError:
+            continue
+        for ln in text.splitlines():
+            m = SUBDIR_LINE.match(ln)
+            if m:
+                subs |= {w for w in m.group(2).split() if w.endswith("/")}
+    return subs
+
+
+def single_target_dir(tree, unit):
+    """Where kbuild must be entered to build unit's object alone: "." (the
+    top, as usual), or, when a directory on the way lists two subdirectories
+    that both lead to the unit (drivers/Makefile lists char/ and char/ipmi/),
+    the directory of the Makefile that builds it: entered from the top, make
+    would compile the object in both, racing, once without -DMODULE."""
+    parts = unit.split("/")[:-1]
+    for i in range(len(parts)):
+        rel = "/".join(parts[i:]) + "/"
+        if sum(1 for s in _listed_subdirs(tree, "/".join(parts[:i])) if rel.startswith(s)) > 1:
+            d = os.path.dirname(unit)
+            while d and not any(os.path.isfile(os.path.join(tree, d, n))
+                                for n in ("Kbuild", "Makefile")):
+                d = os.path.dirname(d)
+            return d or "."
+    return "."
+
+
 IGNORED = re.compile(r"^(Documentation/|LICENSES/|MAINTAINERS$|CREDITS$|README)|\.(rst|txt)$")
 
 
