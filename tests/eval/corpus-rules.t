@@ -5,7 +5,7 @@
 # other .c changes it must be created with, and how a fallback patch loses a
 # header. Fast: no kernel tree.
 . "$KSPLICE_TOP/tests/lib/tap.sh"
-tap_plan 9
+tap_plan 11
 python3 - "$KSPLICE_TOP" <<'PY'
 import importlib.machinery, importlib.util, os, sys, tempfile
 top = sys.argv[1]
@@ -110,5 +110,27 @@ with tempfile.TemporaryDirectory() as d:
     out = "ksplice-create: error: include/linux/device.h is included (transitively) by more than 400"
     ok(re_.TOO_WIDE.search(out).group(1) == "include/linux/device.h",
        "the too-wide refusal names the header to drop")
+# grouping: a file already grouped gets its own headers; a changed header an
+# error points into is added; with_others writes each file once
+with tempfile.TemporaryDirectory() as d:
+    os.makedirs(os.path.join(d, "patches"))
+    for name, text in (("main.patch", c_def), ("w.patch", c_inc), ("w+h.patch", c_inc + h_new),
+                       ("h.patch", h_old)):
+        with open(os.path.join(d, "patches", name), "w") as f:
+            f.write(text)
+    by_file = {"x.c": {"file": "x.c", "patch": "patches/main.patch"},
+               "hci_sync.c": {"file": "hci_sync.c", "patch": "patches/w.patch",
+                              "patch_with_headers": "patches/w+h.patch"}}
+    others, parts = ["hci_sync.c"], {"hci_sync.c": "patches/w.patch"}
+    out = ("hci_sync.c:3:1: error: x\nhci_request.h:36:8: error: redefinition\n"
+           "Aborting: Applying the patch appears to break the kernel build")
+    used = os.path.join(d, "patches", "main.patch")
+    grown = re_.grow_group(out, by_file["x.c"], by_file, {"hci_request.h": "patches/h.patch"},
+                           others, parts, used)
+    ok(grown and parts == {"hci_sync.c": "patches/w+h.patch", "hci_request.h": "patches/h.patch"},
+       "grow_group: a grouped file with its headers, the header an error names (%s)" % parts)
+    text = open(re_.with_others(used, list(parts.values()) + ["patches/w.patch"], d, d)).read()
+    ok(text.count("+++ b/hci_sync.c") == 1 and "hci_request.h" in text and "hci_sync.h" in text,
+       "with_others writes each file once")
 sys.exit(0 if all(results) else 1)
 PY
