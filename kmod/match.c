@@ -43,6 +43,7 @@ struct match_ctx {
 	u8 *run;		/* copy of the running code */
 	u32 mismatch;		/* first differing offset (dry run) */
 	const char *why;
+	bool any_survivor;	/* commit a helper that several copies match */
 };
 
 struct ksplice_label *ksplice_get_label(struct ksplice_target *target,
@@ -244,7 +245,7 @@ static int match_func(struct match_ctx *m, struct ksplice_func *f,
 			st->best_why = m->why;
 		}
 	}
-	if (st->survivors != 1)
+	if (st->survivors != 1 && !(m->any_survivor && st->survivors > 1))
 		return 0;
 	compare(m, run, run_size, true);
 	l->pinned = true;
@@ -391,6 +392,56 @@ static int build_labels(struct ksplice_target *target,
 	return ret;
 }
 
+static bool in_rewritten_range(const struct ksplice_pre_func *pf, u32 offset)
+{
+	unsigned int k;
+
+	for (k = 0; k < pf->nr_ranges; k++)
+		if (offset >= pf->ranges[k].offset &&
+		    offset < pf->ranges[k].offset + pf->ranges[k].len)
+			return true;
+	return false;
+}
+
+/*
+ * A helper whose copies are all alike: it refers to no local symbol, but
+ * in bytes the kernel rewrites (__nr_to_section's static_cpu_has jump).
+ */
+static bool interchangeable(const struct ksplice_pre_func *pf)
+{
+	unsigned int j;
+
+	if (pf->flags & KSPLICE_PRE_REPLACE)
+		return false;
+	for (j = 0; j < pf->nr_relocs; j++)
+		if (strchr(pf->relocs[j].label, '%') &&
+		    !in_rewritten_range(pf, pf->relocs[j].offset))
+			return false;
+	return true;
+}
+
+/* One try of every function not matched yet (only helpers on the last). */
+static int match_pass(struct match_ctx *m, struct ksplice_target *target,
+		      const struct ksplice_pre *pre, struct func_state *st,
+		      bool *progress)
+{
+	unsigned int i;
+
+	for (i = 0; i < pre->nr_funcs; i++) {
+		if (st[i].matched ||
+		    (m->any_survivor && !interchangeable(&pre->funcs[i])))
+			continue;
+		m->pf = &pre->funcs[i];
+		if (build_mask(m)) {
+			pr_err("%s: bad range or relocation in pre code\n",
+			       m->pf->label);
+			return -EINVAL;
+		}
+		match_func(m, &target->funcs[i], &st[i], progress);
+	}
+	return 0;
+}
+
 static int run_pre_loop(struct ksplice_update *update,
 			struct ksplice_target *target,
 			const struct ksplice_pre *pre, struct func_state *st)
@@ -409,20 +460,19 @@ static int run_pre_loop(struct ksplice_update *update,
 		goto out;
 	}
 	do {
-		progress = false;
-		for (i = 0; i < pre->nr_funcs; i++) {
-			if (st[i].matched)
-				continue;
-			m.pf = &pre->funcs[i];
-			ret = build_mask(&m);
-			if (ret) {
-				pr_err("%s: bad range or relocation in pre code\n",
-				       m.pf->label);
-				goto out;
-			}
-			match_func(&m, &target->funcs[i], &st[i], &progress);
-		}
-	} while (progress);
+		do {
+			progress = false;
+			ret = match_pass(&m, target, pre, st, &progress);
+		} while (!ret && progress);
+		/*
+		 * Settled as far as it goes: a helper that several identical
+		 * copies match, all of them referring only to global symbols,
+		 * is any of them (set_pte, inlined out of line in many files).
+		 */
+		m.any_survivor = true;
+		ret = ret ?: match_pass(&m, target, pre, st, &progress);
+		m.any_survivor = false;
+	} while (!ret && progress);
 out:
 	kvfree(m.mask);
 	kvfree(m.run);
@@ -457,7 +507,8 @@ static int check_results(struct ksplice_update *update,
 	for (i = 0; i < pre->nr_funcs; i++) {
 		const struct ksplice_pre_func *pf = &pre->funcs[i];
 
-		if (st[i].matched)
+		/* a helper left unmatched: its label is settled by name below */
+		if (st[i].matched || !(pf->flags & KSPLICE_PRE_REPLACE))
 			continue;
 		if (st[i].survivors > 1) {
 			pr_err("Update %s: %s (%s) is ambiguous: %u candidates match\n",

@@ -136,6 +136,37 @@ static const char header[] =
 	"#include <linux/module.h>\n"
 	"#include \"ksplice_abi.h\"\n\n";
 
+/*
+ * Which pre functions the pre module carries: the replaced ones
+ * (KSPLICE_PRE_REPLACE), and as helpers (flags 0) the unchanged static
+ * functions the new code calls: run-pre matching finds the running copy by
+ * its code when kallsyms has several of that name (set_pte, an out-of-line
+ * copy of a header's inline, in mm/hugetlb.c and elsewhere). Returns the
+ * flags in *flags, or 0 when fn is not carried.
+ */
+static int carried(const struct ksp_unit *un, size_t i, const char **flags)
+{
+	const struct ksp_func *fn = &un->diff->pre.v[i];
+	char *label;
+	size_t j;
+	int used = 0;
+
+	if (fn->parent >= 0)
+		return 0;
+	if (fn->change == KSP_CHANGED) {
+		*flags = "KSPLICE_PRE_REPLACE";
+		return 1;
+	}
+	if (fn->change != KSP_SAME || !kelf_sym_is_local(un->pre, fn->sym) || !un->nobj)
+		return 0;
+	label = ksp_label_of(un->pre, fn->sym, un->unit);
+	for (j = 0; label && j < un->nobj->nr_labels && !used; j++)
+		used = !strcmp(un->nobj->labels[j].label, label);
+	free(label);
+	*flags = "0";
+	return used;
+}
+
 static int put_pre_funcs(FILE *f, const struct ksp_update *u, size_t *nr, char *err,
 			 size_t errlen)
 {
@@ -146,10 +177,11 @@ static int put_pre_funcs(FILE *f, const struct ksp_update *u, size_t *nr, char *
 
 		for (i = 0; i < un->diff->pre.n; i++) {
 			const struct ksp_func *fn = &un->diff->pre.v[i];
+			const char *flags;
 			char prefix[64];
 			size_t nrel, nrange;
 
-			if (fn->change != KSP_CHANGED || fn->parent >= 0)
+			if (!carried(un, i, &flags))
 				continue;
 			snprintf(prefix, sizeof(prefix), "ksplice_pre_%zu_%zu", ui, i);
 			fprintf(f, "/* %s: %s */\nstatic const u8 %s_code[] = {", un->unit,
@@ -184,10 +216,11 @@ static void put_pre_table(FILE *f, const struct ksp_update *u)
 			const struct ksp_func *fn = &un->diff->pre.v[i];
 			const struct kelf_sec *s = &k->secs[fn->sec];
 			char prefix[64], *label;
+			const char *flags;
 			size_t nrel, nrange = 0;
 			FILE *null;
 
-			if (fn->change != KSP_CHANGED || fn->parent >= 0)
+			if (!carried(un, i, &flags))
 				continue;
 			snprintf(prefix, sizeof(prefix), "ksplice_pre_%zu_%zu", ui, i);
 			kelf_relas_in(s, fn->start, fn->start + fn->size, &nrel);
@@ -202,7 +235,7 @@ static void put_pre_table(FILE *f, const struct ksp_update *u)
 			fprintf(f, ",\n\t\t.name = ");
 			put_cstr(f, k->syms[fn->sym].name);
 			fprintf(f, ",\n\t\t.code = %s_code,\n\t\t.size = %" PRIu64 ",\n"
-				"\t\t.flags = KSPLICE_PRE_REPLACE,\n", prefix, fn->size);
+				"\t\t.flags = %s,\n", prefix, fn->size, flags);
 			if (nrel)
 				fprintf(f, "\t\t.relocs = %s_relocs,\n\t\t.nr_relocs = %zu,\n",
 					prefix, nrel);

@@ -8,7 +8,7 @@
 # statics, the generated pre/new sources, and the exit codes for no change,
 # changed data and bad input.
 . "$KSPLICE_TOP/tests/lib/tap.sh"
-tap_plan 26
+tap_plan 27
 make -C "$KSPLICE_TOP/packager" >/dev/null || { tap_plan 1; tap_ok 0 "packager builds"; exit 1; }
 P=$KSPLICE_TOP/packager/ksplice-pack
 F=$KSPLICE_TOP/tests/packager/fixtures
@@ -48,8 +48,10 @@ tap_ok "$(echo "$syms" | grep -qE "LOCAL +DEFAULT +[0-9]+ (msg|other)$" &&
 # a second unit calls first(), new in u.c (tls_sw.c calling tls_strp.c's new
 # __tls_strp_done): linked inside the new module, not asked of the kernel
 # (w.c only adds the function: its unit still gets a new-code object)
-printf 'int v_call(void) { return 0; }\n' >v_pre.c
-printf 'const char *first(void);\nint v_call(void) { return first()[0]; }\n' >v_post.c
+helper='static int __attribute__((noinline)) helper(int x) { return x + 7; }'
+printf '%s\nint v_call(int x) { return helper(x); }\n' "$helper" >v_pre.c
+printf '%s\nconst char *first(void);\nint v_call(int x) { return helper(x) + first()[0]; }\n' \
+	"$helper" >v_post.c
 printf 'int w_old(void) { return 1; }\n' >w_pre.c
 printf 'int w_old(void) { return 1; }\nconst char *first(void) { return "w"; }\n' >w_post.c
 for v in v_pre v_post w_pre w_post; do
@@ -61,6 +63,9 @@ tap_ok "$(readelf -sW out2/code_0.o | grep -qE "UND first$" &&
 	readelf -sW out2/code_1.o | grep -qE "FUNC +GLOBAL +DEFAULT +[0-9]+ first$" &&
 	! sed -n '/ksplice_pre_symbols/,/^};/p' out2/pre.c | grep -q '"first"' && echo 1)" \
 	"a call to a new function of another unit (one that only adds it) is linked in the module, not a label"
+tap_ok "$(grep -A4 '\.label = "helper%v.c"' out2/pre.c | grep -q '\.flags = 0,' &&
+	grep -A4 '\.label = "v_call"' out2/pre.c | grep -q 'KSPLICE_PRE_REPLACE' && echo 1)" \
+	"pre.c carries the unchanged static helper() the new code calls, as a helper (flags 0) to match"
 tap_ok "$(readelf -SW out/code_0.o | grep -q "\.bss\.count" && ! echo "$syms" | grep -q "UND first" && echo 1)" \
 	"first()'s new static local is a fresh instance in the new module"
 tap_ok "$(strings out/code_0.o | grep -qx "hello, world" && echo 1)" "the changed string is copied into the new code"
