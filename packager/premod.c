@@ -359,6 +359,42 @@ static size_t put_hooks_decl(FILE *f, const struct ksp_update *u)
  * the new code calls the same exports, and modpost and the module loader
  * refuse a namespaced symbol that is not imported.
  */
+/*
+ * The namespaces a unit exports into (EXPORT_SYMBOL_NS: a __kstrtabns_<sym>
+ * string): its new code may call those exports (nvme/host/core.c calls its
+ * own nvme_find_get_ns of NVME_TARGET_PASSTHRU), and modpost wants the
+ * import.
+ */
+static const char *export_ns(const struct kelf *k, size_t i)
+{
+	const GElf_Sym *st = &k->syms[i].st;
+	const struct kelf_sec *s;
+	const char *ns;
+
+	if (strncmp(k->syms[i].name, "__kstrtabns_", 12) || st->st_shndx == SHN_UNDEF ||
+	    st->st_shndx >= k->nr_secs)
+		return NULL;
+	s = &k->secs[st->st_shndx];
+	if (!s->data || st->st_value >= s->size)
+		return NULL;
+	ns = (const char *)s->data + st->st_value;
+	return *ns && strnlen(ns, s->size - st->st_value) < s->size - st->st_value ? ns : NULL;
+}
+
+static void put_exported_ns(FILE *f, const struct kelf *k)
+{
+	size_t i, j;
+
+	for (i = 1; i < k->nr_syms; i++) {
+		const char *ns = export_ns(k, i), *seen = NULL;
+
+		for (j = 1; ns && j < i && !seen; j++)
+			seen = export_ns(k, j) && !strcmp(export_ns(k, j), ns) ? ns : NULL;
+		if (ns && !seen)
+			fprintf(f, "MODULE_IMPORT_NS(%s);\n", ns);
+	}
+}
+
 static void put_import_ns(FILE *f, const struct ksp_update *u)
 {
 	static const char key[] = "import_ns=";
@@ -366,6 +402,8 @@ static void put_import_ns(FILE *f, const struct ksp_update *u)
 
 	for (ui = 0; ui < u->nr_units; ui++) {
 		const struct kelf *k = u->units[ui].post;
+
+		put_exported_ns(f, k);
 		int si = kelf_find_sec(k, ".modinfo");
 		const struct kelf_sec *s = si > 0 ? &k->secs[si] : NULL;
 

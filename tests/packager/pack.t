@@ -8,7 +8,7 @@
 # statics, the generated pre/new sources, and the exit codes for no change,
 # changed data and bad input.
 . "$KSPLICE_TOP/tests/lib/tap.sh"
-tap_plan 27
+tap_plan 28
 make -C "$KSPLICE_TOP/packager" >/dev/null || { tap_plan 1; tap_ok 0 "packager builds"; exit 1; }
 P=$KSPLICE_TOP/packager/ksplice-pack
 F=$KSPLICE_TOP/tests/packager/fixtures
@@ -54,6 +54,8 @@ printf '%s\nconst char *first(void);\nint v_call(int x) { return helper(x) + fir
 	"$helper" >v_post.c
 printf 'int w_old(void) { return 1; }\n' >w_pre.c
 printf 'int w_old(void) { return 1; }\nconst char *first(void) { return "w"; }\n' >w_post.c
+# w.c exports into a namespace (EXPORT_SYMBOL_NS's string): the new module imports it
+printf 'asm(".section __ksymtab_strings,\\"aMS\\",%%progbits,1\\n__kstrtabns_first: .asciz \\"MYNS\\"\\n.previous");\n' >>w_post.c
 for v in v_pre v_post w_pre w_post; do
 	gcc -O2 -fno-pic -mcmodel=kernel -ffunction-sections -fdata-sections -c $v.c -o $v.o
 done
@@ -66,6 +68,8 @@ tap_ok "$(readelf -sW out2/code_0.o | grep -qE "UND first$" &&
 tap_ok "$(grep -A4 '\.label = "helper%v.c"' out2/pre.c | grep -q '\.flags = 0,' &&
 	grep -A4 '\.label = "v_call"' out2/pre.c | grep -q 'KSPLICE_PRE_REPLACE' && echo 1)" \
 	"pre.c carries the unchanged static helper() the new code calls, as a helper (flags 0) to match"
+tap_ok "$(grep -q '^MODULE_IMPORT_NS(MYNS);$' out2/new.c && [ "$(grep -c MODULE_IMPORT_NS out2/new.c)" = 1 ] && echo 1)" \
+	"new.c imports the namespace a unit exports into (nvme core's NVME_TARGET_PASSTHRU), once"
 tap_ok "$(readelf -SW out/code_0.o | grep -q "\.bss\.count" && ! echo "$syms" | grep -q "UND first" && echo 1)" \
 	"first()'s new static local is a fresh instance in the new module"
 tap_ok "$(strings out/code_0.o | grep -qx "hello, world" && echo 1)" "the changed string is copied into the new code"
