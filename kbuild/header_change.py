@@ -383,3 +383,22 @@ def named_reach(tree, path, hunks, where):
     if any(not f.endswith(".c") for f in users):
         return None  # a header naming them (its includers could change), or assembly
     return Reach(sorted(set(names)), sorted(users))
+
+
+def changed_types(tree, path, hunks):
+    """The structs and unions whose definition a header change rewrites
+    (fwnode.h's struct fwnode_handle): a layout change when objects exist."""
+    try:
+        with open(f"{tree}/{path}", errors="replace") as f:
+            found = _insertions(f.read().splitlines(), hunks)
+    except OSError:
+        return []
+    if found is None:
+        return []
+
+    def tagged(runs):
+        return {m.group(1) + " " + m.group(2) for _, items in runs for item in items
+                for m in [TAGGED.match(" ".join(item.split()))]
+                if m and m.group(1) in ("struct", "union")}
+    _, runs, removed = found
+    return sorted(tagged(runs) & tagged(removed))

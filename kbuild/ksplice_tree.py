@@ -18,6 +18,11 @@ MAX_COMPILE_UNITS = 60
 MAX_SCAN_HEADERS = 400
 
 
+class WideLayoutChange(Exception):
+    """A struct changed in a header too widely included to recompile: the
+    update needs custom code (the message says which)."""
+
+
 class TreeError(Exception):
     pass
 
@@ -367,6 +372,19 @@ def single_target_dir(tree, unit):
     return "."
 
 
+def wide_layout_change(tree, patch_text, strip, headers, why):
+    """A WideLayoutChange for headers too widely included (why) that change a
+    struct, else None: the accurate verdict is "needs custom code"."""
+    types = [(h, t) for h in headers for t in header_change.changed_types(
+        tree, h, header_change.file_hunks(patch_text, h, strip))]
+    if not types:
+        return None
+    return WideLayoutChange(
+        "; ".join(f"[layout] {h}: changes the definition of {t}" for h, t in types) +
+        f" ({why.rstrip('.')}): objects that exist keep the old layout, so the update needs "
+        "custom code (shadow data for new fields, or a conversion in a ksplice_apply hook)")
+
+
 IGNORED = re.compile(r"^(Documentation/|LICENSES/|MAINTAINERS$|CREDITS$|README)|\.(rst|txt)$")
 
 
@@ -393,7 +411,10 @@ def units_of(tree, files, cfg, log, patch_text="", strip=1):
                 continue
             inc, how = cmd_includers(tree, f), "the build's .cmd files"
             if inc is None:
-                inc, how = header_units(tree, f), "include scan"
+                try:
+                    inc, how = header_units(tree, f), "include scan"
+                except TreeError as e:
+                    raise wide_layout_change(tree, patch_text, strip, [f], str(e)) or e
             built = [u for u in inc if unit_target(tree, u, cfg)]
             notes.append(f"{f}: included by {len(inc)} unit(s), "
                          f"{len(built)} built in this configuration ({how})")

@@ -6,7 +6,7 @@
 # objects included), also when interrupted with Ctrl-C while compiling.
 . "$KSPLICE_TOP/tests/lib/tap.sh"
 . "$KSPLICE_TOP/kbuild/common.sh"
-tap_plan 37
+tap_plan 40
 tree=$(ks_kernel_dir)/linux
 create=$KSPLICE_TOP/kbuild/ksplice-create
 P=$KSPLICE_TOP/tests/create/patches
@@ -65,6 +65,9 @@ expect "assembly change" 1 "assembly changes are not supported: arch/x86/lib/mem
 expect "lib-y change" 1 "lib/string.c is a lib-y object" --patch="$P/lib-change.patch" "$tree"
 expect "header included too widely" 1 \
 	"included by 61[0-9] built units: more than 300 to preprocess, not supported" \
+	--patch="$P/header-too-wide-undef.patch" "$tree"
+expect "struct changed in a header included too widely (needs custom code)" 67 \
+	"\\[layout\\] include/linux/fb.h: changes the definition of struct fb_info \\(.*more than 300 to preprocess" \
 	--patch="$P/header-too-wide.patch" "$tree"
 expect "comment-only change" 66 "^No changes detected\.$" --patch="$P/comment-only.patch" "$tree"
 expect "patch that breaks the build" 1 \
