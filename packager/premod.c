@@ -92,6 +92,23 @@ static size_t put_ranges(FILE *f, const struct kelf *k, const struct ksp_func *f
 	return count;
 }
 
+/* The label a relocation of pre code refers to (malloc'd), and its target. */
+static char *reloc_label(const struct kelf *k, const struct kelf_rela *r, const char *unit,
+			 struct kelf_target *t)
+{
+	size_t len;
+	char *label;
+
+	kelf_resolve(k, r, 1, t);
+	if (t->sym >= 0)
+		return ksp_label_of(k, t->sym, unit);
+	len = strlen(k->secs[t->sec].name) + strlen(unit) + 2;
+	label = malloc(len);
+	if (label)
+		snprintf(label, len, "%s%%%s", k->secs[t->sec].name, unit);
+	return label;
+}
+
 static int put_relocs(FILE *f, const struct kelf *k, const struct ksp_func *fn,
 		      const char *unit, const char *prefix, size_t *count)
 {
@@ -105,18 +122,8 @@ static int put_relocs(FILE *f, const struct kelf *k, const struct ksp_func *fn,
 	for (i = 0; i < n; i++) {
 		const struct kelf_rela *r = &s->relas[first + i];
 		struct kelf_target t;
-		char *label;
+		char *label = reloc_label(k, r, unit, &t);
 
-		kelf_resolve(k, r, 1, &t);
-		if (t.sym >= 0) {
-			label = ksp_label_of(k, t.sym, unit);
-		} else {
-			size_t len = strlen(k->secs[t.sec].name) + strlen(unit) + 2;
-
-			label = malloc(len);
-			if (label)
-				snprintf(label, len, "%s%%%s", k->secs[t.sec].name, unit);
-		}
 		if (!label)
 			return -1;
 		fprintf(f, "\t{ %" PRIu64 ", %u, %" PRId64 ", ", r->offset - fn->start, r->type,
@@ -139,17 +146,48 @@ static const char header[] =
 /*
  * Which pre functions the pre module carries: the replaced ones
  * (KSPLICE_PRE_REPLACE), and as helpers (flags 0) the unchanged static
- * functions the new code calls: run-pre matching finds the running copy by
- * its code when kallsyms has several of that name (set_pte, an out-of-line
- * copy of a header's inline, in mm/hugetlb.c and elsewhere). Returns the
- * flags in *flags, or 0 when fn is not carried.
+ * functions the new code calls, and the unchanged functions that refer to
+ * static data the new code uses: run-pre matching finds the running copy by
+ * its code, and the data through it, when kallsyms has several of that name
+ * (set_pte, an out-of-line copy of a header's inline, in mm/hugetlb.c and
+ * elsewhere; amd.c's __already_done.14 of a WARN_ONCE). Returns the flags in
+ * *flags, or 0 when fn is not carried.
  */
+static int needed_label(const struct ksp_unit *un, const char *label)
+{
+	size_t j;
+
+	for (j = 0; label && j < un->nobj->nr_labels; j++)
+		if (!strcmp(un->nobj->labels[j].label, label))
+			return 1;
+	return 0;
+}
+
+/* Does fn's code refer to static data the new code needs (__already_done.14)? */
+static int refers_to_needed_data(const struct ksp_unit *un, const struct ksp_func *fn)
+{
+	const struct kelf *k = un->pre;
+	const struct kelf_sec *s = &k->secs[fn->sec];
+	size_t n, first = kelf_relas_in(s, fn->start, fn->start + fn->size, &n), i;
+	int found = 0;
+
+	for (i = 0; i < n && !found; i++) {
+		struct kelf_target t;
+		char *label = reloc_label(k, &s->relas[first + i], un->unit, &t);
+
+		found = t.sym >= 0 && kelf_sym_is_local(k, t.sym) &&
+			GELF_ST_TYPE(k->syms[t.sym].st.st_info) == STT_OBJECT &&
+			needed_label(un, label);
+		free(label);
+	}
+	return found;
+}
+
 static int carried(const struct ksp_unit *un, size_t i, const char **flags)
 {
 	const struct ksp_func *fn = &un->diff->pre.v[i];
 	char *label;
-	size_t j;
-	int used = 0;
+	int used;
 
 	if (fn->parent >= 0)
 		return 0;
@@ -157,14 +195,15 @@ static int carried(const struct ksp_unit *un, size_t i, const char **flags)
 		*flags = "KSPLICE_PRE_REPLACE";
 		return 1;
 	}
-	if (fn->change != KSP_SAME || !kelf_sym_is_local(un->pre, fn->sym) || !un->nobj)
+	if (fn->change != KSP_SAME || !un->nobj)
 		return 0;
-	label = ksp_label_of(un->pre, fn->sym, un->unit);
-	for (j = 0; label && j < un->nobj->nr_labels && !used; j++)
-		used = !strcmp(un->nobj->labels[j].label, label);
-	free(label);
 	*flags = "0";
-	return used;
+	if (!kelf_sym_is_local(un->pre, fn->sym))
+		return refers_to_needed_data(un, fn);
+	label = ksp_label_of(un->pre, fn->sym, un->unit);
+	used = needed_label(un, label);
+	free(label);
+	return used || refers_to_needed_data(un, fn);
 }
 
 static int put_pre_funcs(FILE *f, const struct ksp_update *u, size_t *nr, char *err,

@@ -8,7 +8,7 @@
 # statics, the generated pre/new sources, and the exit codes for no change,
 # changed data and bad input.
 . "$KSPLICE_TOP/tests/lib/tap.sh"
-tap_plan 28
+tap_plan 29
 make -C "$KSPLICE_TOP/packager" >/dev/null || { tap_plan 1; tap_ok 0 "packager builds"; exit 1; }
 P=$KSPLICE_TOP/packager/ksplice-pack
 F=$KSPLICE_TOP/tests/packager/fixtures
@@ -48,9 +48,11 @@ tap_ok "$(echo "$syms" | grep -qE "LOCAL +DEFAULT +[0-9]+ (msg|other)$" &&
 # a second unit calls first(), new in u.c (tls_sw.c calling tls_strp.c's new
 # __tls_strp_done): linked inside the new module, not asked of the kernel
 # (w.c only adds the function: its unit still gets a new-code object)
-helper='static int __attribute__((noinline)) helper(int x) { return x + 7; }'
+helper='static int __attribute__((noinline)) helper(int x) { return x + 7; }
+static int hits;
+int v_count(void) { return hits++; }'
 printf '%s\nint v_call(int x) { return helper(x); }\n' "$helper" >v_pre.c
-printf '%s\nconst char *first(void);\nint v_call(int x) { return helper(x) + first()[0]; }\n' \
+printf '%s\nconst char *first(void);\nint v_call(int x) { return helper(x) + first()[0] + hits; }\n' \
 	"$helper" >v_post.c
 printf 'int w_old(void) { return 1; }\n' >w_pre.c
 printf 'int w_old(void) { return 1; }\nconst char *first(void) { return "w"; }\n' >w_post.c
@@ -68,6 +70,8 @@ tap_ok "$(readelf -sW out2/code_0.o | grep -qE "UND first$" &&
 tap_ok "$(grep -A4 '\.label = "helper%v.c"' out2/pre.c | grep -q '\.flags = 0,' &&
 	grep -A4 '\.label = "v_call"' out2/pre.c | grep -q 'KSPLICE_PRE_REPLACE' && echo 1)" \
 	"pre.c carries the unchanged static helper() the new code calls, as a helper (flags 0) to match"
+tap_ok "$(grep -A4 '\.label = "v_count"' out2/pre.c | grep -q '\.flags = 0,' && echo 1)" \
+	"... and v_count(), which refers to the static hits the new code uses (to find it by its code)"
 tap_ok "$(grep -q '^MODULE_IMPORT_NS(MYNS);$' out2/new.c && [ "$(grep -c MODULE_IMPORT_NS out2/new.c)" = 1 ] && echo 1)" \
 	"new.c imports the namespace a unit exports into (nvme core's NVME_TARGET_PASSTHRU), once"
 tap_ok "$(readelf -SW out/code_0.o | grep -q "\.bss\.count" && ! echo "$syms" | grep -q "UND first" && echo 1)" \
