@@ -235,8 +235,8 @@ def _data_reasons(unit, diff, pre, post, refs):
         why = c["reason"]
         if sec.startswith(HOOK_SECTION):
             continue
-        if c["name"].startswith("__TRACE_SYSTEM_") and sec.startswith(".init."):
-            continue  # a TRACE_DEFINE_ENUM map: how trace output names an enum, no state
+        if c["name"].startswith(("__TRACE_SYSTEM_", "print_fmt_")):
+            continue  # a TRACE_DEFINE_ENUM map or an event's print format: trace output only
         if d.get("placement") == "init" or sec.startswith(".init."):
             reasons.append(_reason("init", unit, c["name"],
                                    f"changed boot-time data {c['name']} ({sec}, {why}): "
