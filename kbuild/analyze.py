@@ -243,6 +243,8 @@ def _data_reasons(unit, diff, pre, post, refs):
                                    "used only at boot"))
         elif sec.startswith("__dyndbg"):
             continue  # a dynamic-debug descriptor: its line number moved, no state
+        elif str(d.get("owner")).startswith("trace_raw_output_"):
+            continue  # __print_symbolic's table of a trace event: trace output only
         elif d.get("owner"):
             base = re.sub(r"[.]\d+$", "", c["name"])
             reasons.append(_reason("static_local", unit, c["name"],
