@@ -88,7 +88,8 @@ tap_ok "$(grep -q "msdos: no function changed" hdr.log && grep -q "vfat: no func
 
 # a header included by 112 built units, one of which uses the changed macro
 # (in alps_probe and in its id table, which the analyzer refuses: the running
-# driver keeps pointing at its copy of the table)
+# driver keeps pointing at its copy of the table); the patch's #undef keeps
+# header_change.py from settling it by name, so the units are preprocessed
 "$create" --id=hid00001 --patch="$P/header-hid-ids.patch" "$tree" >hid.log 2>&1
 rc=$?
 tap_ok "$(grep -q "1 of the 112 preprocess differently and are compiled; the other 111 cannot change" hid.log &&
