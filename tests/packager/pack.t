@@ -8,7 +8,7 @@
 # statics, the generated pre/new sources, and the exit codes for no change,
 # changed data and bad input.
 . "$KSPLICE_TOP/tests/lib/tap.sh"
-tap_plan 29
+tap_plan 30
 make -C "$KSPLICE_TOP/packager" >/dev/null || { tap_plan 1; tap_ok 0 "packager builds"; exit 1; }
 P=$KSPLICE_TOP/packager/ksplice-pack
 F=$KSPLICE_TOP/tests/packager/fixtures
@@ -45,6 +45,15 @@ tap_ok "$(echo "$syms" | grep -qE "LOCAL +DEFAULT +[0-9]+ (msg|other)$" &&
 	! echo "$syms" | grep -qE "GLOBAL +DEFAULT +[0-9]+ (msg|other)$" &&
 	echo "$syms" | grep -qE "GLOBAL +DEFAULT +[0-9]+ first$" && echo 1)" \
 	"replaced functions are local symbols; a new non-static one (first) is global"
+# a trace event's print format that grows is no data change (rxrpc)
+printf 'char print_fmt_demo[] = "\\"x=%%d\\"";\nint demo(int x) { return x + print_fmt_demo[0]; }\n' >t_pre.c
+printf 'char print_fmt_demo[] = "\\"x=%%d y\\"";\nint demo(int x) { return x + 1 + print_fmt_demo[0]; }\n' >t_post.c
+for v in t_pre t_post; do
+	gcc -O2 -fno-pic -mcmodel=kernel -ffunction-sections -fdata-sections -c $v.c -o $v.o
+done
+mkdir out3
+$P build --id=fx000003 --target=vmlinux --out=out3 t.c t_pre.o t_post.o >out3.log 2>&1
+tap_ok "$([ $? = 0 ] && echo 1)" "a grown trace print format (print_fmt_*) is not refused as changed data"
 # a second unit calls first(), new in u.c (tls_sw.c calling tls_strp.c's new
 # __tls_strp_done): linked inside the new module, not asked of the kernel
 # (w.c only adds the function: its unit still gets a new-code object)
