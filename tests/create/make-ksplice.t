@@ -8,19 +8,14 @@
 # Each writes the printk update, and no build output of the tree is added or
 # changed (nothing but the touched unit is compiled, and its object is put back).
 . "$KSPLICE_TOP/tests/lib/tap.sh"
+. "$KSPLICE_TOP/tests/lib/tree-makefile.sh"
 . "$KSPLICE_TOP/kbuild/common.sh"
 tap_plan 9
 tree=$(ks_kernel_dir)/linux
 make -C "$KSPLICE_TOP/packager" >/dev/null
 tmp=$(mktemp -d)
 ks_lock_heavy
-cp -p "$tree/Makefile" "$tmp/Makefile.orig"
-restore() {
-	cmp -s "$tmp/Makefile.orig" "$tree/Makefile" || cp -p "$tmp/Makefile.orig" "$tree/Makefile"
-	rm -rf "$tmp"
-}
-trap restore EXIT
-trap 'exit 130' INT TERM
+guard_tree_makefile "$tree" "$tmp"
 cd "$tmp" || exit 1
 cp "$KSPLICE_TOP/patches/printk.patch" fix.patch
 # Build outputs written since the marker (kbuild's prepare step rewrites

@@ -14,6 +14,7 @@
 # ksplice-create stopped while it waits for the heavy-job lock. Last, the
 # bzImage boots in QEMU, applies the update and undoes it.
 . "$KSPLICE_TOP/tests/lib/tap.sh"
+. "$KSPLICE_TOP/tests/lib/tree-makefile.sh"
 . "$KSPLICE_TOP/kbuild/common.sh"
 tap_plan 16
 make -C "$KSPLICE_TOP/packager" >/dev/null
@@ -41,13 +42,7 @@ if grep -q '^ksplice:' "$tree/Makefile"; then
 	tap_diag "the tree's Makefile still has the ksplice target: reverting the kernel patch"
 	patch -R -s -p1 -d "$tree" <"$KSPLICE_TOP/patches/kernel/0001-kbuild-add-ksplice-target.patch"
 fi
-cp -p "$tree/Makefile" "$tmp/Makefile.orig"
-restore() {
-	cmp -s "$tmp/Makefile.orig" "$tree/Makefile" || cp -p "$tmp/Makefile.orig" "$tree/Makefile"
-	rm -rf "$tmp"
-}
-trap restore EXIT
-trap 'exit 130' INT TERM
+guard_tree_makefile "$tree" "$tmp"
 cd "$tmp" || exit 1
 
 # 1. Every object kbuild compiled from C for the kernel (its .cmd names a .c
