@@ -286,15 +286,13 @@ def _normalised(code):
     return " ".join(re.sub(r"\bextern\s+", "", code).split())
 
 
-def _declared_elsewhere(tree, path, name, decl, where):
-    """Does another header declare the function exactly so already? Then a
-    copy of the declaration changes no unit: one that names the function
-    had a declaration in scope (the kernel builds with
+def _declared_elsewhere(tree, path, decl, naming):
+    """Does another header (of those naming the function) declare it exactly
+    so already? Then a copy of the declaration changes no unit: one that
+    names the function had a declaration in scope (the kernel builds with
     -Werror=implicit-function-declaration). dev_printk.h gains the prototype
     of dev_err_probe that device.h has."""
-    for h in sorted(f for f in _files_naming(tree, [name], where) if f.endswith(".h")):
-        if h == path:
-            continue
+    for h in sorted(f for f in naming if f.endswith(".h") and f != path):
         try:
             with open(f"{tree}/{h}", errors="replace") as f:
                 code = _normalised(" ".join(_code_lines(f.read().splitlines())))
@@ -306,13 +304,28 @@ def _declared_elsewhere(tree, path, name, decl, where):
 
 
 def _files_naming(tree, names, where):
-    """The source files of the tree in which one of the names occurs."""
+    """{name: the source files of the tree in which it occurs}, one grep."""
+    naming = {n: set() for n in names}
     if not names:
-        return set()
-    p = subprocess.run(["grep", "-rlwE", "--include=*.c", "--include=*.h", "--include=*.S",
+        return naming
+    p = subprocess.run(["grep", "-rowHE", "--include=*.c", "--include=*.h", "--include=*.S",
                         "|".join(sorted(names))] + where, cwd=tree, stdout=subprocess.PIPE,
                        stderr=subprocess.DEVNULL, text=True, errors="replace")
-    return set(p.stdout.split())
+    for ln in p.stdout.splitlines():
+        path, _, name = ln.rpartition(":")
+        if name in naming:
+            naming[name].add(path)
+    return naming
+
+
+def _read_change(tree, path, hunks):
+    """_insertions of a header change, or None (no such header, a hunk not
+    found)."""
+    try:
+        with open(f"{tree}/{path}", errors="replace") as f:
+            return _insertions(f.read().splitlines(), hunks)
+    except OSError:
+        return None
 
 
 def _removed_names(old_code, removed):
@@ -354,12 +367,7 @@ def named_reach(tree, path, hunks, where):
     declarations at the top level, so that no unit which does not name them
     can change; else None. Comments do not count: a change to them alone
     reaches no unit."""
-    try:
-        with open(f"{tree}/{path}", errors="replace") as f:
-            old_lines = f.read().splitlines()
-    except OSError:
-        return None
-    found = _insertions(old_lines, hunks)
+    found = _read_change(tree, path, hunks)
     if found is None:
         return None
     old_code, runs, removed = found
@@ -377,9 +385,10 @@ def named_reach(tree, path, hunks, where):
         protos.update(_prototypes(lines))
     if not names and not gone or _named_elsewhere_in(old_code, names + gone, removed):
         return None
+    naming = _files_naming(tree, set(names + gone), where)
     copies = {n for n, d in protos.items()
-              if n not in gone and _declared_elsewhere(tree, path, n, d, where)}
-    users = _files_naming(tree, [n for n in names if n not in copies] + gone, where) - {path}
+              if n not in gone and _declared_elsewhere(tree, path, d, naming[n])}
+    users = set().union(*(naming[n] for n in set(names + gone) - copies)) - {path}
     if any(not f.endswith(".c") for f in users):
         return None  # a header naming them (its includers could change), or assembly
     return Reach(sorted(set(names)), sorted(users))
@@ -388,11 +397,7 @@ def named_reach(tree, path, hunks, where):
 def changed_types(tree, path, hunks):
     """The structs and unions whose definition a header change rewrites
     (fwnode.h's struct fwnode_handle): a layout change when objects exist."""
-    try:
-        with open(f"{tree}/{path}", errors="replace") as f:
-            found = _insertions(f.read().splitlines(), hunks)
-    except OSError:
-        return []
+    found = _read_change(tree, path, hunks)
     if found is None:
         return []
 
