@@ -337,9 +337,11 @@ def header_units(tree, header):
 SUBDIR_LINE = re.compile(r"^\s*(obj|subdir)-[^=]*=(.*)$")
 
 
+@functools.lru_cache(maxsize=None)
 def _listed_subdirs(tree, d):
     """The subdirectories (relative, ending in /) that d's Kbuild or Makefile
-    lists in obj-* or subdir-* lines."""
+    lists in obj-* or subdir-* lines (read once a run: ksplice-create refuses
+    patches to Makefiles; a preprocessing pass asks for each of ~300 units)."""
     subs = set()
     for name in ("Kbuild", "Makefile"):
         try:
