@@ -143,16 +143,6 @@ static const char header[] =
 	"#include <linux/module.h>\n"
 	"#include \"ksplice_abi.h\"\n\n";
 
-/*
- * Which pre functions the pre module carries: the replaced ones
- * (KSPLICE_PRE_REPLACE), and as helpers (flags 0) the unchanged static
- * functions the new code calls, and the unchanged functions that refer to
- * static data the new code uses: run-pre matching finds the running copy by
- * its code, and the data through it, when kallsyms has several of that name
- * (set_pte, an out-of-line copy of a header's inline, in mm/hugetlb.c and
- * elsewhere; amd.c's __already_done.14 of a WARN_ONCE). Returns the flags in
- * *flags, or 0 when fn is not carried.
- */
 static int needed_label(const struct ksp_unit *un, const char *label)
 {
 	size_t j;
@@ -183,6 +173,16 @@ static int refers_to_needed_data(const struct ksp_unit *un, const struct ksp_fun
 	return found;
 }
 
+/*
+ * Which pre functions the pre module carries: the replaced ones
+ * (KSPLICE_PRE_REPLACE), and as helpers (flags 0) the unchanged static
+ * functions the new code calls, and the unchanged functions that refer to
+ * static data the new code uses: run-pre matching finds the running copy by
+ * its code, and the data through it, when kallsyms has several of that name
+ * (set_pte, an out-of-line copy of a header's inline, in mm/hugetlb.c and
+ * elsewhere; amd.c's __already_done.14 of a WARN_ONCE). Returns the flags in
+ * *flags, or 0 when fn is not carried.
+ */
 static int carried(const struct ksp_unit *un, size_t i, const char **flags)
 {
 	const struct ksp_func *fn = &un->diff->pre.v[i];
@@ -393,12 +393,6 @@ static size_t put_hooks_decl(FILE *f, const struct ksp_update *u)
 }
 
 /*
- * The symbol namespaces the target's units import (MODULE_IMPORT_NS, kept in
- * their .modinfo as "import_ns=NS", "modname.import_ns=NS" when built in):
- * the new code calls the same exports, and modpost and the module loader
- * refuse a namespaced symbol that is not imported.
- */
-/*
  * The namespaces a unit exports into (EXPORT_SYMBOL_NS: a __kstrtabns_<sym>
  * string): its new code may call those exports (nvme/host/core.c calls its
  * own nvme_find_get_ns of NVME_TARGET_PASSTHRU), and modpost wants the
@@ -420,20 +414,38 @@ static const char *export_ns(const struct kelf *k, size_t i)
 	return *ns && strnlen(ns, s->size - st->st_value) < s->size - st->st_value ? ns : NULL;
 }
 
+/* Does a symbol before i export into ns already? */
+static int exported_before(const struct kelf *k, size_t i, const char *ns)
+{
+	size_t j;
+
+	for (j = 1; j < i; j++) {
+		const char *other = export_ns(k, j);
+
+		if (other && !strcmp(other, ns))
+			return 1;
+	}
+	return 0;
+}
+
 static void put_exported_ns(FILE *f, const struct kelf *k)
 {
-	size_t i, j;
+	size_t i;
 
 	for (i = 1; i < k->nr_syms; i++) {
-		const char *ns = export_ns(k, i), *seen = NULL;
+		const char *ns = export_ns(k, i);
 
-		for (j = 1; ns && j < i && !seen; j++)
-			seen = export_ns(k, j) && !strcmp(export_ns(k, j), ns) ? ns : NULL;
-		if (ns && !seen)
+		if (ns && !exported_before(k, i, ns))
 			fprintf(f, "MODULE_IMPORT_NS(%s);\n", ns);
 	}
 }
 
+/*
+ * The symbol namespaces the target's units import (MODULE_IMPORT_NS, kept in
+ * their .modinfo as "import_ns=NS", "modname.import_ns=NS" when built in):
+ * the new code calls the same exports, and modpost and the module loader
+ * refuse a namespaced symbol that is not imported.
+ */
 static void put_import_ns(FILE *f, const struct ksp_update *u)
 {
 	static const char key[] = "import_ns=";
@@ -441,10 +453,10 @@ static void put_import_ns(FILE *f, const struct ksp_update *u)
 
 	for (ui = 0; ui < u->nr_units; ui++) {
 		const struct kelf *k = u->units[ui].post;
-
-		put_exported_ns(f, k);
 		int si = kelf_find_sec(k, ".modinfo");
 		const struct kelf_sec *s = si > 0 ? &k->secs[si] : NULL;
+
+		put_exported_ns(f, k);
 
 		for (off = 0; s && s->data && off < s->size; off += len + 1) {
 			const char *e = (const char *)s->data + off;
