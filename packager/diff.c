@@ -112,8 +112,8 @@ static int relas_equal(const struct kelf *a, const struct kelf_sec *sa, uint64_t
 
 		if (ra->offset - a0 != rb->offset - b0 || ra->type != rb->type)
 			return 0;
-		kelf_norm_target(a, ra, in_code, ta, sizeof(ta));
-		kelf_norm_target(b, rb, in_code, tb, sizeof(tb));
+		kelf_norm_target(a, ra, in_code ? sa : NULL, ta, sizeof(ta));
+		kelf_norm_target(b, rb, in_code ? sb : NULL, tb, sizeof(tb));
 		if (strcmp(ta, tb))
 			return 0;
 	}

@@ -70,7 +70,7 @@ static int section_hooks(const struct kelf *post, const struct ksp_diff *d, int 
 				 s->name, (unsigned long long)off);
 			return -1;
 		}
-		kelf_resolve(post, &s->relas[first], 0, &t);
+		kelf_resolve(post, &s->relas[first], NULL, &t);
 		f = t.sym >= 0 ? ksp_func_of_sym(&d->post, t.sym) : -1;
 		if (f < 0 || t.addend != 0 || !ksp_post_included(d, (size_t)f)) {
 			snprintf(err, errlen, "%s hook %s: not a new or changed function of the "

@@ -242,17 +242,77 @@ int kelf_sym_at(const struct kelf *k, int sec, int64_t off, int want_func)
 	return best;
 }
 
-int kelf_sym_at_pcrel(const struct kelf *k, int sec, int64_t addend, int64_t bias)
+/* Does a one-byte opcode with a ModRM byte take an immediate, and of what size? */
+static int64_t imm_of_opcode(unsigned char op, unsigned char modrm, int opsize16)
+{
+	int reg = (modrm >> 3) & 7;
+	int64_t imm32 = opsize16 ? 2 : 4;
+
+	switch (op) {
+	case 0x80: case 0x82: case 0x83: case 0xc0: case 0xc1: case 0xc6: case 0x6b:
+		return 1;
+	case 0x81: case 0xc7: case 0x69:
+		return imm32;
+	case 0xf6:
+		return reg <= 1 ? 1 : 0;	/* test $imm8 */
+	case 0xf7:
+		return reg <= 1 ? imm32 : 0;
+	default:
+		return 0;
+	}
+}
+
+/* Does a two-byte opcode 0x0f op with a ModRM byte take an 8-bit immediate? */
+static int64_t imm_of_0f_opcode(unsigned char op)
+{
+	return (op >= 0x70 && op <= 0x73) || op == 0xa4 || op == 0xac || op == 0xba ||
+	       (op >= 0xc2 && op <= 0xc6);
+}
+
+int64_t kelf_pcrel_bias(const struct kelf_sec *code, const struct kelf_rela *r, int *exact)
+{
+	const unsigned char *d = code ? code->data : NULL;
+	uint64_t at = r->offset;
+	unsigned char modrm;
+	int opsize16;
+
+	*exact = 0;
+	if (!code || !kelf_rela_is_pcrel(r->type))
+		return 0;
+	if (!d || at < 2 || at + 4 > code->size)
+		return 4;
+	/* call/jmp rel32, jcc rel32: nothing after the displacement */
+	if (d[at - 1] == 0xe8 || d[at - 1] == 0xe9 ||
+	    (d[at - 2] == 0x0f && (d[at - 1] & 0xf0) == 0x80)) {
+		*exact = 1;
+		return 4;
+	}
+	modrm = d[at - 1];
+	if ((modrm & 0xc7) != 0x05)	/* not a RIP-relative operand */
+		return 4;
+	*exact = 1;
+	if (at >= 4 && d[at - 4] == 0x0f && d[at - 3] == 0x3a)
+		return 5;
+	if (at >= 3 && d[at - 3] == 0x0f && (d[at - 2] & 0xf0) != 0x80)
+		return 4 + imm_of_0f_opcode(d[at - 2]);
+	/* [0x66] [REX] opcode ModRM disp32 [imm] */
+	opsize16 = (at >= 3 && d[at - 3] == 0x66) ||
+		   (at >= 4 && (d[at - 3] & 0xf0) == 0x40 && d[at - 4] == 0x66);
+	return 4 + imm_of_opcode(d[at - 2], modrm, opsize16);
+}
+
+int kelf_sym_at_pcrel(const struct kelf *k, int sec, int64_t addend, int64_t bias, int exact)
 {
 	int64_t extra;
 	int sym;
 	size_t i;
 
 	/*
-	 * An instruction with an immediate after its displacement has a larger
-	 * bias than 4 (-5 for imm8, -6 for imm16, -8 for imm32): probe those.
+	 * When the instruction could not be read, an immediate after the
+	 * displacement may make the bias larger than 4 (5 for imm8, 6 for
+	 * imm16, 8 for imm32): probe those.
 	 */
-	for (extra = 0; bias && extra <= 4; extra++) {
+	for (extra = 0; bias && !exact && extra <= 4; extra++) {
 		sym = kelf_sym_at(k, sec, addend + bias + extra, 0);
 		if (sym >= 0 && (int64_t)k->syms[sym].st.st_value <= addend + bias + extra &&
 		    addend + bias + extra < (int64_t)(k->syms[sym].st.st_value +
@@ -271,11 +331,12 @@ int kelf_sym_at_pcrel(const struct kelf *k, int sec, int64_t addend, int64_t bia
 	return -1;
 }
 
-void kelf_resolve(const struct kelf *k, const struct kelf_rela *r, int in_code,
-		  struct kelf_target *t)
+void kelf_resolve(const struct kelf *k, const struct kelf_rela *r,
+		  const struct kelf_sec *code, struct kelf_target *t)
 {
 	const struct kelf_sym *s = &k->syms[r->sym];
-	int64_t bias = in_code && kelf_rela_is_pcrel(r->type) ? 4 : 0;
+	int exact;
+	int64_t bias = kelf_pcrel_bias(code, r, &exact);
 	int sym;
 
 	t->sym = (int)r->sym;
@@ -284,7 +345,7 @@ void kelf_resolve(const struct kelf *k, const struct kelf_rela *r, int in_code,
 	if (GELF_ST_TYPE(s->st.st_info) != STT_SECTION)
 		return;
 	/* Section symbol: find the symbol the target lies in. */
-	sym = kelf_sym_at_pcrel(k, t->sec, r->addend, bias);
+	sym = kelf_sym_at_pcrel(k, t->sec, r->addend, bias, exact);
 	if (sym < 0) {
 		t->sym = -1;
 		return;
@@ -385,12 +446,15 @@ static int local_owner(const struct kelf *k, int sym)
 		for (i = 0; i < ks->nr_relas; i++) {
 			const struct kelf_rela *r = &ks->relas[i];
 			const GElf_Sym *ts = &k->syms[r->sym].st;
-			int hit = (int)r->sym == sym, f;
+			int hit = (int)r->sym == sym, f, exact;
 
 			if (!hit && GELF_ST_TYPE(ts->st_info) == STT_SECTION &&
-			    ts->st_shndx == s->st_shndx)
-				hit = kelf_sym_at_pcrel(k, s->st_shndx, r->addend,
-							kelf_rela_is_pcrel(r->type) ? 4 : 0) == sym;
+			    ts->st_shndx == s->st_shndx) {
+				int64_t bias = kelf_pcrel_bias(ks, r, &exact);
+
+				hit = kelf_sym_at_pcrel(k, s->st_shndx, r->addend, bias,
+							exact) == sym;
+			}
 			if (!hit)
 				continue;
 			f = kelf_sym_at(k, (int)sec, (int64_t)r->offset, 1);
@@ -462,11 +526,12 @@ static void put_escaped(char *buf, size_t len, const unsigned char *p, size_t n)
 	buf[o] = 0;
 }
 
-void kelf_norm_target(const struct kelf *k, const struct kelf_rela *r, int in_code,
-		      char *buf, size_t len)
+void kelf_norm_target(const struct kelf *k, const struct kelf_rela *r,
+		      const struct kelf_sec *code, char *buf, size_t len)
 {
 	const struct kelf_sym *s = &k->syms[r->sym];
-	int64_t bias = in_code && kelf_rela_is_pcrel(r->type) ? 4 : 0;
+	int exact;
+	int64_t bias = kelf_pcrel_bias(code, r, &exact);
 	char base[256];
 	struct kelf_target t;
 
@@ -491,7 +556,7 @@ void kelf_norm_target(const struct kelf *k, const struct kelf_rela *r, int in_co
 			return;
 		}
 	}
-	kelf_resolve(k, r, in_code, &t);
+	kelf_resolve(k, r, code, &t);
 	if (t.sym < 0) {
 		kelf_base_name(k->secs[t.sec].name, base, sizeof(base));
 		snprintf(buf + strlen(buf), len - strlen(buf), "[%s]%+lld", base,

@@ -86,21 +86,31 @@ size_t kelf_relas_in(const struct kelf_sec *s, uint64_t start, uint64_t end,
 int kelf_rela_is_pcrel(uint32_t type);
 
 /*
- * Resolve a relocation. in_code: the site is in an instruction stream, so a
- * PC-relative addend carries the displacement-to-next-instruction bias that
- * is removed when choosing the covering symbol (the addend stays exact).
+ * How far past a PC-relative relocation's site the CPU measures it from: 4
+ * for a rel32 or a RIP-relative operand, plus the immediate that follows the
+ * displacement ("cmpb $0x0,x(%rip)": 5, "movl $0x1,x(%rip)": 8); 0 outside
+ * code (code NULL) and for other types. *exact is 0 when the instruction was
+ * not recognized: then 4, and the covering symbol is probed for. Adjacent
+ * one-byte objects (WARN_ONCE's __already_done.N) need the exact value.
  */
-void kelf_resolve(const struct kelf *k, const struct kelf_rela *r, int in_code,
-		  struct kelf_target *t);
+int64_t kelf_pcrel_bias(const struct kelf_sec *code, const struct kelf_rela *r, int *exact);
+
+/*
+ * Resolve a relocation. code: the section of instructions the site is in
+ * (NULL for data), so a PC-relative addend carries the bias above, which is
+ * removed when choosing the covering symbol (the addend stays exact).
+ */
+void kelf_resolve(const struct kelf *k, const struct kelf_rela *r,
+		  const struct kelf_sec *code, struct kelf_target *t);
 
 /* The symbol of a defined object or function covering offset off of sec. */
 int kelf_sym_at(const struct kelf *k, int sec, int64_t off, int want_func);
 
 /*
- * The symbol of section sec at addend (+ bias: 4 for a PC-relative site in
- * code, probing up to 8 for instructions with an immediate), or -1.
+ * The symbol of section sec at addend + bias (kelf_pcrel_bias(); probing up
+ * to 4 more bytes when not exact), or -1.
  */
-int kelf_sym_at_pcrel(const struct kelf *k, int sec, int64_t addend, int64_t bias);
+int kelf_sym_at_pcrel(const struct kelf *k, int sec, int64_t addend, int64_t bias, int exact);
 
 /* A GCC numbered local ("count.3", "__UNIQUE_ID_ddebug417") without its number. */
 void kelf_base_name(const char *name, char *buf, size_t len);
@@ -128,8 +138,8 @@ int kelf_local_peer(const struct kelf *from, int sym, const struct kelf *to);
  * thing: numbered names without numbers, strings by content, section offsets
  * relative to the covering symbol.
  */
-void kelf_norm_target(const struct kelf *k, const struct kelf_rela *r, int in_code,
-		      char *buf, size_t len);
+void kelf_norm_target(const struct kelf *k, const struct kelf_rela *r,
+		      const struct kelf_sec *code, char *buf, size_t len);
 
 /* 64-bit FNV-1a, for the manifest's pre-code checksums. */
 uint64_t kelf_fnv1a(const unsigned char *p, size_t n);

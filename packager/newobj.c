@@ -282,11 +282,13 @@ static int ref_text(struct builder *b, int sec, int64_t off, int64_t look, struc
 	return 0;
 }
 
-static int translate(struct builder *b, const struct kelf_rela *r, int in_code, struct ref *out)
+static int translate(struct builder *b, const struct kelf_rela *r, const struct kelf_sec *code,
+		     struct ref *out)
 {
 	const struct kelf *post = b->post;
 	const struct kelf_sym *s = &post->syms[r->sym];
-	int64_t bias = in_code && kelf_rela_is_pcrel(r->type) ? 4 : 0;
+	int exact;
+	int64_t bias = kelf_pcrel_bias(code, r, &exact);
 	int sec = s->st.st_shndx, t;
 
 	if (sec == SHN_UNDEF) {
@@ -304,7 +306,7 @@ static int translate(struct builder *b, const struct kelf_rela *r, int in_code, 
 			return ref_text(b, sec, r->addend, r->addend + bias, out);
 		if (!(post->secs[sec].sh.sh_flags & SHF_WRITE))
 			return ref_whole(b, sec, r->addend, out);
-		t = kelf_sym_at_pcrel(post, sec, r->addend, bias);
+		t = kelf_sym_at_pcrel(post, sec, r->addend, bias, exact);
 		if (t < 0) {
 			snprintf(b->err, b->errlen,
 				 "%s: reference to writable data at %s%+lld with no symbol",
@@ -328,14 +330,14 @@ static int copy_relas(struct builder *b, int o)
 	 */
 	uint64_t start = b->secs[o - 1].src_start;
 	const struct kelf_sec *src = &b->post->secs[b->secs[o - 1].src_sec];
-	int in_code = !!(src->sh.sh_flags & SHF_EXECINSTR);
+	const struct kelf_sec *code = src->sh.sh_flags & SHF_EXECINSTR ? src : NULL;
 	size_t n, i, first = kelf_relas_in(src, start, start + b->secs[o - 1].size, &n);
 
 	for (i = 0; i < n; i++) {
 		struct kelf_rela r = src->relas[first + i];
 		struct ref ref;
 
-		if (translate(b, &r, in_code, &ref))
+		if (translate(b, &r, code, &ref))
 			return -1;
 		if (add_rela(b, o, r.offset - start, r.type, ref.sym, ref.addend))
 			return -1;
@@ -358,10 +360,10 @@ static int copy_repl(struct builder *b, const struct kelf_rela *r, size_t len, s
 	struct osec *os;
 
 	if (sym->st_shndx == SHN_UNDEF || sym->st_shndx >= post->nr_secs)
-		return translate(b, r, 0, ref);
+		return translate(b, r, NULL, ref);
 	src = &post->secs[sym->st_shndx];
 	if (!src->data || off < 0 || (size_t)off + len > src->size)
-		return translate(b, r, 0, ref);
+		return translate(b, r, NULL, ref);
 	if (!b->repl_sec && (b->repl_sec = add_sec(b, src->name, &src->sh, NULL, 0,
 						   sym->st_shndx, 0)) < 0)
 		return oom(b);
@@ -377,7 +379,7 @@ static int copy_repl(struct builder *b, const struct kelf_rela *r, size_t len, s
 		struct kelf_rela rr = src->relas[first + i];
 		struct ref t;
 
-		if (translate(b, &rr, 1, &t) ||
+		if (translate(b, &rr, src, &t) ||
 		    add_rela(b, b->repl_sec, at + (rr.offset - (uint64_t)off), rr.type, t.sym,
 			     t.addend))
 			return -1;

@@ -92,14 +92,14 @@ static size_t put_ranges(FILE *f, const struct kelf *k, const struct ksp_func *f
 	return count;
 }
 
-/* The label a relocation of pre code refers to (malloc'd), and its target. */
-static char *reloc_label(const struct kelf *k, const struct kelf_rela *r, const char *unit,
-			 struct kelf_target *t)
+/* The label a relocation of pre code (in section code) refers to (malloc'd), and its target. */
+static char *reloc_label(const struct kelf *k, const struct kelf_sec *code,
+			 const struct kelf_rela *r, const char *unit, struct kelf_target *t)
 {
 	size_t len;
 	char *label;
 
-	kelf_resolve(k, r, 1, t);
+	kelf_resolve(k, r, code, t);
 	if (t->sym >= 0)
 		return ksp_label_of(k, t->sym, unit);
 	len = strlen(k->secs[t->sec].name) + strlen(unit) + 2;
@@ -122,7 +122,7 @@ static int put_relocs(FILE *f, const struct kelf *k, const struct ksp_func *fn,
 	for (i = 0; i < n; i++) {
 		const struct kelf_rela *r = &s->relas[first + i];
 		struct kelf_target t;
-		char *label = reloc_label(k, r, unit, &t);
+		char *label = reloc_label(k, s, r, unit, &t);
 
 		if (!label)
 			return -1;
@@ -163,7 +163,7 @@ static int refers_to_needed_data(const struct ksp_unit *un, const struct ksp_fun
 
 	for (i = 0; i < n && !found; i++) {
 		struct kelf_target t;
-		char *label = reloc_label(k, &s->relas[first + i], un->unit, &t);
+		char *label = reloc_label(k, s, &s->relas[first + i], un->unit, &t);
 
 		found = t.sym >= 0 && kelf_sym_is_local(k, t.sym) &&
 			GELF_ST_TYPE(k->syms[t.sym].st.st_info) == STT_OBJECT &&

@@ -8,7 +8,7 @@
 # statics, the generated pre/new sources, and the exit codes for no change,
 # changed data and bad input.
 . "$KSPLICE_TOP/tests/lib/tap.sh"
-tap_plan 30
+tap_plan 31
 make -C "$KSPLICE_TOP/packager" >/dev/null || { tap_plan 1; tap_ok 0 "packager builds"; exit 1; }
 P=$KSPLICE_TOP/packager/ksplice-pack
 F=$KSPLICE_TOP/tests/packager/fixtures
@@ -54,6 +54,30 @@ done
 mkdir out3
 $P build --id=fx000003 --target=vmlinux --out=out3 t.c t_pre.o t_post.o >out3.log 2>&1
 tap_ok "$([ $? = 0 ] && echo 1)" "a grown trace print format (print_fmt_*) is not refused as changed data"
+# WARN_ONCE's one-byte flags sit side by side in .data.once, and the code
+# reaches them by "cmpb $0x0,x(%rip)", whose displacement is measured 5 bytes
+# on: the label is the flag at addend + 5, not its neighbour at addend + 4
+# (amd.c's __already_done.14 was asked of the kernel under .13's name)
+cat >o_pre.c <<'EOF2'
+#define ONCE static char __attribute__((section(".data.once"))) done
+int warn_a(int x) { ONCE; if (!done && x > 1) { done = 1; return 1; } return 0; }
+int warn_b(int x) { ONCE; if (!done && x > 2) { done = 1; return 2; } return 0; }
+int warn_c(int x) { ONCE; if (!done && x > 3) { done = 1; return 3; } return 0; }
+EOF2
+sed 's/x > 2/x > 5/' o_pre.c >o_post.c
+for v in o_pre o_post; do
+	gcc -O2 -fno-pic -mcmodel=kernel -ffunction-sections -fdata-sections -c $v.c -o $v.o
+done
+mkdir out4
+$P build --id=fx000004 --target=vmlinux --out=out4 o.c o_pre.o o_post.o >/dev/null 2>&1
+addend=$(readelf -rW o_pre.o | awk '/^Relocation section .\.rela\.text\.warn_b/ { f = 1; next }
+	/^Relocation section/ { f = 0 } f && /data\.once/ { print $(NF - 1) "0x" $NF; exit }')
+flag_off=$((${addend:-0} + 5))
+flag=$(readelf -sW o_pre.o | while read -r _ value _ _ _ _ _ name; do
+	[[ $name == done.* ]] && [ $((0x$value)) = "$flag_off" ] && echo "$name"; done)
+tap_ok "$([ -n "$flag" ] && [ "$(grep -c "\"$flag%o.c\"" out4/pre.c)" = 3 ] &&
+	[ "$(grep -c '"done\.' out4/pre.c)" = 3 ] && echo 1)" \
+	"warn_b's WARN_ONCE flag is labelled $flag (offset $flag_off, after the cmpb's imm8), not a neighbour"
 # a second unit calls first(), new in u.c (tls_sw.c calling tls_strp.c's new
 # __tls_strp_done): linked inside the new module, not asked of the kernel
 # (w.c only adds the function: its unit still gets a new-code object)
