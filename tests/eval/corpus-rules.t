@@ -5,7 +5,7 @@
 # other .c changes it must be created with, and how a fallback patch loses a
 # header. Fast: no kernel tree.
 . "$KSPLICE_TOP/tests/lib/tap.sh"
-tap_plan 12
+tap_plan 13
 python3 - "$KSPLICE_TOP" <<'PY'
 import importlib.machinery, importlib.util, os, sys, tempfile
 top = sys.argv[1]
@@ -114,6 +114,13 @@ with tempfile.TemporaryDirectory() as d:
            "struct task_struct (the changed header(s) are included by 614 built units: ...)")
     ok(re_.too_wide(out) == "include/linux/sched.h",
        "so does a struct change in such a header (the fix may not need it)")
+# a fix that does not compile alone is explained by the compiler's first error
+out = ("ksplice-create: error: Aborting: Applying the patch appears to break the kernel build\n"
+       "net/xfrm/xfrm_state.c:2301:5: error: conflicting types for 'km_migrate'; have 'int(...)'\n"
+       "net/xfrm/xfrm_state.c:2313:31: error: too many arguments to function 'km->migrate'\n")
+ok(re_.first_reason(out) == "build failure: the fix does not compile alone: "
+   "net/xfrm/xfrm_state.c: conflicting types for 'km_migrate'; have 'int(...)'",
+   "a build failure's reason is the first compiler error (%s)" % re_.first_reason(out))
 # grouping: a file already grouped gets its own headers; a changed header an
 # error points into is added; with_others writes each file once
 with tempfile.TemporaryDirectory() as d:
