@@ -751,6 +751,12 @@ static int prefix(const char *s, const char *p)
 	return !strncmp(s, p, strlen(p));
 }
 
+int ks_data_is_trace_output(const char *name, const char *owner)
+{
+	return prefix(name, "print_fmt_") || prefix(name, "__TRACE_SYSTEM_") ||
+	       (owner && prefix(owner, "trace_raw_output_"));
+}
+
 const char *ks_placement(const char *s)
 {
 	if (prefix(s, ".init.") || !strcmp(s, ".init"))
@@ -1344,7 +1350,9 @@ int ks_diff_print_json(FILE *f, const struct ks_diff *d)
 		fputs(", \"reason\": \"", f);
 		print_reasons(f, d->changed_data[i].reasons, data_reason_names,
 			      4, 0);
-		fputs("\"}", f);
+		fprintf(f, "\", \"trace_output\": %s}",
+			tf(ks_data_is_trace_output(d->changed_data[i].post->name,
+						   d->changed_data[i].post->owner)));
 	}
 	fputs("],\n", f);
 	json_list_data(f, "new_data", d->new_data, d->n_new_data);

@@ -148,6 +148,15 @@ const struct ks_func *ks_records_find_func(const struct ks_records *r,
 /* "init", "exit", "text", "data" or "special" (README). */
 const char *ks_placement(const char *section);
 
+/*
+ * Is this data trace output only: an event's print format (print_fmt_*), a
+ * TRACE_DEFINE_ENUM map (__TRACE_SYSTEM_*) or a __print_symbolic table (a
+ * static local of a trace_raw_output_* function; owner may be NULL)? The
+ * running kernel keeping its copy changes no state, so a change to it is no
+ * reason for custom code (rxrpc's print_fmt_rxrpc_call grows with an enum).
+ */
+int ks_data_is_trace_output(const char *name, const char *owner);
+
 int ks_records_print_text(FILE *f, const struct ks_records *r);
 int ks_records_print_json(FILE *f, const struct ks_records *r);
 

@@ -235,16 +235,14 @@ def _data_reasons(unit, diff, pre, post, refs):
         why = c["reason"]
         if sec.startswith(HOOK_SECTION):
             continue
-        if c["name"].startswith(("__TRACE_SYSTEM_", "print_fmt_")):
-            continue  # a TRACE_DEFINE_ENUM map or an event's print format: trace output only
+        if c.get("trace_output"):
+            continue  # a print format, an enum map, a __print_symbolic table
         if d.get("placement") == "init" or sec.startswith(".init."):
             reasons.append(_reason("init", unit, c["name"],
                                    f"changed boot-time data {c['name']} ({sec}, {why}): "
                                    "used only at boot"))
         elif sec.startswith("__dyndbg"):
             continue  # a dynamic-debug descriptor: its line number moved, no state
-        elif str(d.get("owner")).startswith("trace_raw_output_"):
-            continue  # __print_symbolic's table of a trace event: trace output only
         elif d.get("owner"):
             base = re.sub(r"[.]\d+$", "", c["name"])
             reasons.append(_reason("static_local", unit, c["name"],

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /* Compare two builds of one unit; see diff.h. */
 #include "diff.h"
+#include "records.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -225,16 +226,6 @@ static int rela_targets(const struct kelf *post, const struct kelf_rela *r, int 
  * marked), 0 when data holds its address (a driver's id table in its
  * struct: the running kernel keeps using its copy, a data change).
  */
-/*
- * A trace event's print format or TRACE_DEFINE_ENUM map (rxrpc's
- * print_fmt_rxrpc_call grows with an enum): it shapes only trace output, so
- * the running kernel keeping its copy is no data change to refuse.
- */
-static int trace_output_only(const char *name)
-{
-	return !strncmp(name, "print_fmt_", 10) || !strncmp(name, "__TRACE_SYSTEM_", 15);
-}
-
 static int readers_take_new_copy(const struct kelf *post, struct ksp_diff *d, int sym)
 {
 	size_t sec, i, pass;
@@ -296,7 +287,7 @@ static int compare_data(const struct kelf *pre, const struct kelf *post, struct 
 			snprintf(why, sizeof(why), "initial value changed");
 		else if (!relas_equal(pre, sa, a->st_value, post, sb, b->st_value, a->st_size, 0))
 			snprintf(why, sizeof(why), "initial pointer value changed");
-		if (why[0] && !trace_output_only(post->syms[p].name) &&
+		if (why[0] && !ks_data_is_trace_output(post->syms[p].name, NULL) &&
 		    !readers_take_new_copy(post, d, p) && add_data_change(d, (int)i, p, why))
 			return -1;
 	}
