@@ -206,8 +206,31 @@ static int carried(const struct ksp_unit *un, size_t i, const char **flags)
 	return used || refers_to_needed_data(un, fn);
 }
 
-static int put_pre_funcs(FILE *f, const struct ksp_update *u, size_t *nr, char *err,
-			 size_t errlen)
+/* The table entry of a carried pre function (prefix: its arrays' names). */
+static void put_pre_entry(FILE *t, const struct ksp_unit *un, const struct ksp_func *fn,
+			  const char *prefix, const char *flags, size_t nrel, size_t nrange)
+{
+	char *label = ksp_label_of(un->pre, fn->sym, un->unit);
+
+	fprintf(t, "\t{\n\t\t.label = ");
+	put_cstr(t, label);
+	fprintf(t, ",\n\t\t.name = ");
+	put_cstr(t, un->pre->syms[fn->sym].name);
+	fprintf(t, ",\n\t\t.code = %s_code,\n\t\t.size = %" PRIu64 ",\n"
+		"\t\t.flags = %s,\n", prefix, fn->size, flags);
+	if (nrel)
+		fprintf(t, "\t\t.relocs = %s_relocs,\n\t\t.nr_relocs = %zu,\n", prefix, nrel);
+	if (nrange)
+		fprintf(t, "\t\t.ranges = %s_ranges,\n\t\t.nr_ranges = %zu,\n", prefix, nrange);
+	fprintf(t, "\t},\n");
+	free(label);
+}
+
+/*
+ * The code, relocations and ranges of every carried pre function to f, and
+ * their table (ksplice_pre_funcs) after them, built meanwhile in table.
+ */
+static int put_pre_funcs(FILE *f, FILE *table, const struct ksp_update *u, size_t *nr)
 {
 	size_t ui, i, total = 0;
 
@@ -228,64 +251,16 @@ static int put_pre_funcs(FILE *f, const struct ksp_update *u, size_t *nr, char *
 			put_bytes(f, un->pre->secs[fn->sec].data ?
 				     un->pre->secs[fn->sec].data + fn->start : NULL, fn->size);
 			fprintf(f, "};\n");
-			if (put_relocs(f, un->pre, fn, un->unit, prefix, &nrel)) {
-				snprintf(err, errlen, "out of memory");
+			if (put_relocs(f, un->pre, fn, un->unit, prefix, &nrel))
 				return -1;
-			}
 			nrange = put_ranges(f, un->pre, fn, prefix);
 			fprintf(f, "\n");
+			put_pre_entry(table, un, fn, prefix, flags, nrel, nrange);
 			total++;
-			(void)nrange;
 		}
 	}
 	*nr = total;
 	return 0;
-}
-
-static void put_pre_table(FILE *f, const struct ksp_update *u)
-{
-	size_t ui, i;
-
-	fprintf(f, "static const struct ksplice_pre_func ksplice_pre_funcs[] = {\n");
-	for (ui = 0; ui < u->nr_units; ui++) {
-		const struct ksp_unit *un = &u->units[ui];
-		const struct kelf *k = un->pre;
-
-		for (i = 0; i < un->diff->pre.n; i++) {
-			const struct ksp_func *fn = &un->diff->pre.v[i];
-			const struct kelf_sec *s = &k->secs[fn->sec];
-			char prefix[64], *label;
-			const char *flags;
-			size_t nrel, nrange = 0;
-			FILE *null;
-
-			if (!carried(un, i, &flags))
-				continue;
-			snprintf(prefix, sizeof(prefix), "ksplice_pre_%zu_%zu", ui, i);
-			kelf_relas_in(s, fn->start, fn->start + fn->size, &nrel);
-			null = fopen("/dev/null", "w");
-			if (null) {
-				nrange = put_ranges(null, k, fn, prefix);
-				fclose(null);
-			}
-			label = ksp_label_of(k, fn->sym, un->unit);
-			fprintf(f, "\t{\n\t\t.label = ");
-			put_cstr(f, label);
-			fprintf(f, ",\n\t\t.name = ");
-			put_cstr(f, k->syms[fn->sym].name);
-			fprintf(f, ",\n\t\t.code = %s_code,\n\t\t.size = %" PRIu64 ",\n"
-				"\t\t.flags = %s,\n", prefix, fn->size, flags);
-			if (nrel)
-				fprintf(f, "\t\t.relocs = %s_relocs,\n\t\t.nr_relocs = %zu,\n",
-					prefix, nrel);
-			if (nrange)
-				fprintf(f, "\t\t.ranges = %s_ranges,\n\t\t.nr_ranges = %zu,\n",
-					prefix, nrange);
-			fprintf(f, "\t},\n");
-			free(label);
-		}
-	}
-	fprintf(f, "};\n\n");
 }
 
 /* Does a unit of the update define label as a new global function? */
@@ -335,12 +310,25 @@ static size_t put_symbols(FILE *f, const struct ksp_update *u)
 
 int ksp_write_pre_c(FILE *f, const struct ksp_update *u, char *err, size_t errlen)
 {
-	size_t nfuncs, nsyms;
+	size_t nfuncs, nsyms, len = 0;
+	char *entries = NULL;
+	FILE *table = open_memstream(&entries, &len);
+	int bad;
 
-	fputs(header, f);
-	if (put_pre_funcs(f, u, &nfuncs, err, errlen))
+	if (!table) {
+		snprintf(err, errlen, "out of memory");
 		return -1;
-	put_pre_table(f, u);
+	}
+	fputs(header, f);
+	bad = put_pre_funcs(f, table, u, &nfuncs);
+	if (fclose(table) || bad) {
+		free(entries);
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	fprintf(f, "static const struct ksplice_pre_func ksplice_pre_funcs[] = {\n%s};\n\n",
+		entries);
+	free(entries);
 	nsyms = put_symbols(f, u);
 	fprintf(f, "static const struct ksplice_pre ksplice_pre_update = {\n"
 		"\t.abi_version = KSPLICE_ABI_VERSION,\n\t.id = ");
