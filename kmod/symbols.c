@@ -25,9 +25,18 @@ struct ksplice_kernel ksplice_kernel;
 
 static unsigned long (*lookup_name)(const char *name);
 
+/*
+ * Registered disabled, the kprobe is never armed: its address is all we want,
+ * and arming it would go through ftrace, whose records an armed and disarmed
+ * probe leaves flagged while kernel.ftrace_enabled is 0 (a WARNING in
+ * ftrace_shutdown() once the last tracer goes).
+ */
 static int find_lookup_name(void)
 {
-	struct kprobe kp = { .symbol_name = "kallsyms_lookup_name" };
+	struct kprobe kp = {
+		.symbol_name = "kallsyms_lookup_name",
+		.flags = KPROBE_FLAG_DISABLED,
+	};
 	int ret;
 
 	ret = register_kprobe(&kp);

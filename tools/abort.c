@@ -45,8 +45,9 @@ static const struct ks_abort aborts[] = {
 	  "The kernel's symbol table is not the one the update expects." },
 	{ "unexpected", 22,
 	  "An unexpected error occurred (see the kernel log: e.g. the trampoline\n"
-	  "bytes were changed by someone else, or a function is too short for a\n"
-	  "trampoline). Nothing was changed." },
+	  "bytes were changed by someone else, a function is too short for a\n"
+	  "trampoline, or ftrace refused to redirect a function: ftrace is off or\n"
+	  "another user, such as a livepatch, modifies it). Nothing was changed." },
 };
 
 const struct ks_abort *ks_abort_info(const char *code)

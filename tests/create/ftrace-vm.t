@@ -6,9 +6,10 @@
 # every 16th call prints "ksplice-ftrace-test: __up_console_sem call N") is
 # created, applied in the VM, runs, is traced by the function tracer while
 # patched, undone while traced, applied and undone again, with a clean console.
+# First, with ftrace off, the apply is refused and changes nothing.
 . "$KSPLICE_TOP/tests/lib/tap.sh"
 . "$KSPLICE_TOP/tests/apply/lib/vmtest.sh"
-checks=20
+checks=23
 tap_plan $((checks + 3))
 vm_setup
 tree=$(ks_kernel_dir)/linux
@@ -33,6 +34,16 @@ calls() { dmesg | grep -c "ksplice-ftrace-test: __up_console_sem call"; }
 kmsg() { i=0; while [ $i -lt $1 ]; do echo "ftrace-vm line $i" >/dev/kmsg; i=$((i + 1)); done; }
 check "the function is traceable (available_filter_functions)" \
 	grep -q "^$F\$" $T/available_filter_functions
+# refused: with ftrace off, ftrace takes no IP-modifying ops (-EBUSY)
+echo 0 >/proc/sys/kernel/ftrace_enabled
+status_is 22 "with ftrace off (kernel.ftrace_enabled=0) ksplice-apply refuses the update (unexpected)" \
+	ksplice-apply /ksplice/ksplice-ftrcvm01.tar.gz
+check "kernel log: the redirect cannot be registered, and why" \
+	sh -c "dmesg | grep -q 'Update ftrcvm01: $F%kernel/printk/printk.c: cannot register its ftrace redirect (-16): .*ftrace is off'"
+echo 1 >/proc/sys/kernel/ftrace_enabled
+kmsg 40
+check "... nothing changed: no update module, no ftrace ops on the function, the old code runs" \
+	sh -c "! grep -q ksplice_ftrcvm01 /proc/modules && ! grep -q '^$F ' $T/enabled_functions && ! dmesg | grep -q 'ksplice-ftrace-test:'"
 status_is 0 "ksplice-apply applies the update" ksplice-apply /ksplice/ksplice-ftrcvm01.tar.gz
 check "kernel log: the function is redirected through ftrace, and why" \
 	sh -c "dmesg | grep -q 'Update ftrcvm01: $F%kernel/printk/printk.c: trampoline bytes 5-9 overlap code the kernel rewrites (an alternatives site at 6): redirected through ftrace'"
