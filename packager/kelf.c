@@ -291,8 +291,8 @@ int64_t kelf_pcrel_bias(const struct kelf_sec *code, const struct kelf_rela *r, 
 	if ((modrm & 0xc7) != 0x05)	/* not a RIP-relative operand */
 		return 4;
 	*exact = 1;
-	if (at >= 4 && d[at - 4] == 0x0f && d[at - 3] == 0x3a)
-		return 5;
+	if (at >= 4 && d[at - 4] == 0x0f && (d[at - 3] == 0x38 || d[at - 3] == 0x3a))
+		return d[at - 3] == 0x3a ? 5 : 4;	/* three-byte opcodes */
 	if (at >= 3 && d[at - 3] == 0x0f && (d[at - 2] & 0xf0) != 0x80)
 		return 4 + imm_of_0f_opcode(d[at - 2]);
 	/* [0x66] [REX] opcode ModRM disp32 [imm] */
