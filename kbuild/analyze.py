@@ -209,11 +209,20 @@ def _reason(kind, unit, symbol, text):
             "hooks": list(ADVICE[kind][0]), "advice": ADVICE[kind][1]}
 
 
+def _function_of(sec):
+    """The function whose code section sec is: .text.X, or .text.unlikely.X
+    for X's cold part (or a cold X), or .text.hot.X; else None."""
+    for prefix in (".text.unlikely.", ".text.hot.", ".text."):
+        if sec.startswith(prefix):
+            return sec[len(prefix):]
+    return None
+
+
 def _boot_only(name, refs, init_secs):
     """Is the static function name referenced, and only by calls from
     boot-time sections? An address taken at boot (a handler registered then,
     like nf_conntrack_sip's sip_help_tcp) lets it run later."""
-    mine = [(sec, call) for sec, sym, call in refs if sym == name and sec != ".text." + name]
+    mine = [(sec, call) for sec, sym, call in refs if sym == name and _function_of(sec) != name]
     return bool(mine) and all(sec in init_secs and call for sec, call in mine)
 
 
@@ -322,11 +331,10 @@ def _signature_reasons(unit, diff, pre_o, post_o, refs, in_update):
         name = f["name"]
         if name not in a or name not in b or _abi(a[name]) == _abi(b[name]):
             continue
-        froms = {sec for sec, sym, _ in refs if sym == name} - {".text." + name}
-        callers = sorted(sec[len(".text."):] for sec in froms if sec.startswith(".text."))
+        froms = {sec for sec, sym, _ in refs if sym == name and _function_of(sec) != name}
+        callers = sorted({_function_of(sec) for sec in froms} - {None})
         outside = [c for c in callers if c not in in_update]
-        outside += [f"a pointer in {sec}" for sec in sorted(froms)
-                    if not sec.startswith(".text.")]
+        outside += [f"a pointer in {sec}" for sec in sorted(froms) if _function_of(sec) is None]
         if f.get("static") and not outside:
             continue
         who = ("a global function: callers in other files are not in the update"
@@ -426,9 +434,9 @@ def _all_callers_replaced(name, units, tree):
         if _exported(u["post_o"], name):
             return False
         for sec, sym, _ in u["refs"]:
-            if sym != name or sec == ".text." + name:
+            if sym != name or _function_of(sec) == name:
                 continue
-            if not sec.startswith(".text.") or sec[len(".text."):] not in u["in_update"]:
+            if _function_of(sec) not in u["in_update"]:
                 return False
     return not _named_outside(tree, name, {u["unit"] for u in units})
 
