@@ -465,14 +465,42 @@ static int local_owner(const struct kelf *k, int sym)
 	return best;
 }
 
+/*
+ * The name a numbered __func__ holds, or NULL. It is what the local is: a
+ * function's __func__ goes with it, where by rank the __func__ of a removed
+ * function (route.c's ip_route_output_tunnel, named only by dynamic-debug
+ * descriptors, so with no owner) would pair with another function's.
+ */
+static const char *func_name_held(const struct kelf *k, int sym)
+{
+	const GElf_Sym *s = &k->syms[sym].st;
+	const struct kelf_sec *sec;
+	char base[256];
+
+	kelf_base_name(k->syms[sym].name, base, sizeof(base));
+	if (strcmp(base, "__func__") || !is_numbered(k->syms[sym].name) ||
+	    s->st_shndx == SHN_UNDEF || s->st_shndx >= k->nr_secs || !s->st_size)
+		return NULL;
+	sec = &k->secs[s->st_shndx];
+	if (!sec->data || s->st_value + s->st_size > sec->size ||
+	    sec->data[s->st_value + s->st_size - 1])
+		return NULL;
+	return (const char *)sec->data + s->st_value;
+}
+
 void kelf_local_key(const struct kelf *k, int sym, char *buf, size_t len)
 {
 	char base[256], owner[256];
+	const char *held = func_name_held(k, sym);
 	int o = -1;
 
 	kelf_base_name(k->syms[sym].name, base, sizeof(base));
 	if (!is_numbered(k->syms[sym].name)) {
 		snprintf(buf, len, "%s", base);
+		return;
+	}
+	if (held) {
+		snprintf(buf, len, "%s=\"%s\"", base, held);
 		return;
 	}
 	if (GELF_ST_TYPE(k->syms[sym].st.st_info) != STT_FUNC)
@@ -510,6 +538,8 @@ int kelf_local_peer(const struct kelf *from, int sym, const struct kelf *to)
 	}
 	if (n == 1)
 		return found;
+	if (func_name_held(from, sym))
+		return -1;	/* its function is gone */
 	return kelf_local_by_rank(to, base, kelf_local_rank(from, sym), want_func);
 }
 

@@ -126,8 +126,9 @@ int kelf_local_by_rank(const struct kelf *k, const char *base, int rank, int wan
 
 /*
  * How a local is matched across builds: "name" when it has no GCC number,
- * "base@owner" for a static local (owner: the function whose code uses it),
- * else "base#rank".
+ * __func__="f" for a numbered __func__ (by the name it holds), "base@owner"
+ * for a static local (owner: the function whose code uses it), else
+ * "base#rank".
  */
 void kelf_local_key(const struct kelf *k, int sym, char *buf, size_t len);
 /* The local symbol of `to` that is symbol sym of `from`, or -1. */

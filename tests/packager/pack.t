@@ -8,7 +8,7 @@
 # statics, the generated pre/new sources, and the exit codes for no change,
 # changed data and bad input.
 . "$KSPLICE_TOP/tests/lib/tap.sh"
-tap_plan 31
+tap_plan 32
 make -C "$KSPLICE_TOP/packager" >/dev/null || { tap_plan 1; tap_ok 0 "packager builds"; exit 1; }
 P=$KSPLICE_TOP/packager/ksplice-pack
 F=$KSPLICE_TOP/tests/packager/fixtures
@@ -78,6 +78,30 @@ flag=$(readelf -sW o_pre.o | while read -r _ value _ _ _ _ _ name; do
 tap_ok "$([ -n "$flag" ] && [ "$(grep -c "\"$flag%o.c\"" out4/pre.c)" = 3 ] &&
 	[ "$(grep -c '"done\.' out4/pre.c)" = 3 ] && echo 1)" \
 	"warn_b's WARN_ONCE flag is labelled $flag (offset $flag_off, after the cmpb's imm8), not a neighbour"
+# a removed function's __func__, named only by a dynamic-debug descriptor
+# (no code owner): the others keep theirs, not the next one's by rank
+# (route.c's ip_route_output_tunnel: "__func__.8: size changed from 23 to 10")
+cat >r_pre.c <<'EOF2'
+struct desc { const char *fn; int line; };
+void note(const struct desc *d);
+#define DBG() do { static const struct desc __attribute__((used, section("__dyndbg"))) \
+	d_ = { __func__, 1 }; note(&d_); } while (0)
+int f_a(int x) { DBG(); return x + 1; }
+#ifndef POST
+int f_removed_here(int x) { DBG(); return x + 2; }
+#endif
+int f_cc(int x) { DBG(); return x + 3; }
+EOF2
+for v in pre post; do
+	d=; [ $v = post ] && d=-DPOST
+	gcc -O2 -fno-pic -mcmodel=kernel -ffunction-sections -fdata-sections $d -c r_pre.c -o r_$v.o
+done
+mkdir out5
+$P build --id=fx000005 --target=vmlinux --out=out5 r.c r_pre.o r_post.o >out5.log 2>&1
+tap_ok "$([ $? = 3 ] && ! grep -q __func__ out5.log && echo 1)" \
+	"a removed function's __func__ does not pair with another's: no data change (exit 3: no function changed)"
+grep __func__ out5.log | sed 's/^/# /'
+
 # a second unit calls first(), new in u.c (tls_sw.c calling tls_strp.c's new
 # __tls_strp_done): linked inside the new module, not asked of the kernel
 # (w.c only adds the function: its unit still gets a new-code object)
