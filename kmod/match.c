@@ -165,9 +165,16 @@ static bool compare(struct match_ctx *m, unsigned long addr, u32 size,
 
 		for (j = 0; j < w; j++)
 			in_range |= m->mask[r->offset + j] == BYTE_SKIP;
-		if (in_range)
-			continue;
 		l = ksplice_get_label(m->target, r->label);
+		/*
+		 * A label kallsyms does not know (a section of merged strings,
+		 * which the linker spreads apart) implies no one address:
+		 * pinned to its first site's, it failed the next site of the
+		 * commit and left the labels after it unpinned (scan.c's
+		 * __UNIQUE_ID_ddebug333.23 stayed ambiguous).
+		 */
+		if (in_range || !l->nr_cands)
+			continue;
 		v = canonical(reloc_value(r, addr + r->offset,
 					  m->run + r->offset));
 		if (!ksplice_label_has(l, v)) {
