@@ -269,7 +269,8 @@ static int64_t imm_of_0f_opcode(unsigned char op)
 	       (op >= 0xc2 && op <= 0xc6);
 }
 
-int64_t kelf_pcrel_bias(const struct kelf_sec *code, const struct kelf_rela *r, int *exact)
+/* kelf_pcrel_bias(), and in *exact whether the instruction was read. */
+static int64_t site_bias(const struct kelf_sec *code, const struct kelf_rela *r, int *exact)
 {
 	const unsigned char *d = code ? code->data : NULL;
 	uint64_t at = r->offset;
@@ -301,8 +302,18 @@ int64_t kelf_pcrel_bias(const struct kelf_sec *code, const struct kelf_rela *r, 
 	return 4 + imm_of_opcode(d[at - 2], modrm, opsize16);
 }
 
-int kelf_sym_at_pcrel(const struct kelf *k, int sec, int64_t addend, int64_t bias, int exact)
+int64_t kelf_pcrel_bias(const struct kelf_sec *code, const struct kelf_rela *r)
 {
+	int exact;
+
+	return site_bias(code, r, &exact);
+}
+
+int kelf_sym_at_pcrel(const struct kelf *k, int sec, const struct kelf_sec *code,
+		      const struct kelf_rela *r)
+{
+	int exact;
+	int64_t bias = site_bias(code, r, &exact), addend = r->addend;
 	int64_t extra;
 	int sym;
 	size_t i;
@@ -335,8 +346,6 @@ void kelf_resolve(const struct kelf *k, const struct kelf_rela *r,
 		  const struct kelf_sec *code, struct kelf_target *t)
 {
 	const struct kelf_sym *s = &k->syms[r->sym];
-	int exact;
-	int64_t bias = kelf_pcrel_bias(code, r, &exact);
 	int sym;
 
 	t->sym = (int)r->sym;
@@ -345,7 +354,7 @@ void kelf_resolve(const struct kelf *k, const struct kelf_rela *r,
 	if (GELF_ST_TYPE(s->st.st_info) != STT_SECTION)
 		return;
 	/* Section symbol: find the symbol the target lies in. */
-	sym = kelf_sym_at_pcrel(k, t->sec, r->addend, bias, exact);
+	sym = kelf_sym_at_pcrel(k, t->sec, code, r);
 	if (sym < 0) {
 		t->sym = -1;
 		return;
@@ -446,15 +455,11 @@ static int local_owner(const struct kelf *k, int sym)
 		for (i = 0; i < ks->nr_relas; i++) {
 			const struct kelf_rela *r = &ks->relas[i];
 			const GElf_Sym *ts = &k->syms[r->sym].st;
-			int hit = (int)r->sym == sym, f, exact;
+			int hit = (int)r->sym == sym, f;
 
 			if (!hit && GELF_ST_TYPE(ts->st_info) == STT_SECTION &&
-			    ts->st_shndx == s->st_shndx) {
-				int64_t bias = kelf_pcrel_bias(ks, r, &exact);
-
-				hit = kelf_sym_at_pcrel(k, s->st_shndx, r->addend, bias,
-							exact) == sym;
-			}
+			    ts->st_shndx == s->st_shndx)
+				hit = kelf_sym_at_pcrel(k, s->st_shndx, ks, r) == sym;
 			if (!hit)
 				continue;
 			f = kelf_sym_at(k, (int)sec, (int64_t)r->offset, 1);
@@ -560,8 +565,7 @@ void kelf_norm_target(const struct kelf *k, const struct kelf_rela *r,
 		      const struct kelf_sec *code, char *buf, size_t len)
 {
 	const struct kelf_sym *s = &k->syms[r->sym];
-	int exact;
-	int64_t bias = kelf_pcrel_bias(code, r, &exact);
+	int64_t bias = kelf_pcrel_bias(code, r);
 	char base[256];
 	struct kelf_target t;
 

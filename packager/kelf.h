@@ -89,11 +89,11 @@ int kelf_rela_is_pcrel(uint32_t type);
  * How far past a PC-relative relocation's site the CPU measures it from: 4
  * for a rel32 or a RIP-relative operand, plus the immediate that follows the
  * displacement ("cmpb $0x0,x(%rip)": 5, "movl $0x1,x(%rip)": 8); 0 outside
- * code (code NULL) and for other types. *exact is 0 when the instruction was
- * not recognized: then 4, and the covering symbol is probed for. Adjacent
- * one-byte objects (WARN_ONCE's __already_done.N) need the exact value.
+ * code (code NULL) and for other types; 4 when the instruction is not
+ * recognized. Adjacent one-byte objects (WARN_ONCE's __already_done.N) need
+ * the exact value.
  */
-int64_t kelf_pcrel_bias(const struct kelf_sec *code, const struct kelf_rela *r, int *exact);
+int64_t kelf_pcrel_bias(const struct kelf_sec *code, const struct kelf_rela *r);
 
 /*
  * Resolve a relocation. code: the section of instructions the site is in
@@ -107,10 +107,12 @@ void kelf_resolve(const struct kelf *k, const struct kelf_rela *r,
 int kelf_sym_at(const struct kelf *k, int sec, int64_t off, int want_func);
 
 /*
- * The symbol of section sec at addend + bias (kelf_pcrel_bias(); probing up
- * to 4 more bytes when not exact), or -1.
+ * The symbol of section sec that relocation r (in section code, or NULL for
+ * data) points into: at its addend + kelf_pcrel_bias(), probing up to 4 more
+ * bytes when the instruction was not recognized; or -1.
  */
-int kelf_sym_at_pcrel(const struct kelf *k, int sec, int64_t addend, int64_t bias, int exact);
+int kelf_sym_at_pcrel(const struct kelf *k, int sec, const struct kelf_sec *code,
+		      const struct kelf_rela *r);
 
 /* A GCC numbered local ("count.3", "__UNIQUE_ID_ddebug417") without its number. */
 void kelf_base_name(const char *name, char *buf, size_t len);

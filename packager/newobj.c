@@ -287,8 +287,7 @@ static int translate(struct builder *b, const struct kelf_rela *r, const struct 
 {
 	const struct kelf *post = b->post;
 	const struct kelf_sym *s = &post->syms[r->sym];
-	int exact;
-	int64_t bias = kelf_pcrel_bias(code, r, &exact);
+	int64_t bias = kelf_pcrel_bias(code, r);
 	int sec = s->st.st_shndx, t;
 
 	if (sec == SHN_UNDEF) {
@@ -306,7 +305,7 @@ static int translate(struct builder *b, const struct kelf_rela *r, const struct 
 			return ref_text(b, sec, r->addend, r->addend + bias, out);
 		if (!(post->secs[sec].sh.sh_flags & SHF_WRITE))
 			return ref_whole(b, sec, r->addend, out);
-		t = kelf_sym_at_pcrel(post, sec, r->addend, bias, exact);
+		t = kelf_sym_at_pcrel(post, sec, code, r);
 		if (t < 0) {
 			snprintf(b->err, b->errlen,
 				 "%s: reference to writable data at %s%+lld with no symbol",
