@@ -434,9 +434,8 @@ def _all_callers_replaced(name, units, tree):
         if _exported(u["post_o"], name):
             return False
         for sec, sym, _ in u["refs"]:
-            if sym != name or _function_of(sec) == name:
-                continue
-            if _function_of(sec) not in u["in_update"]:
+            caller = _function_of(sec)
+            if sym == name and caller != name and caller not in u["in_update"]:
                 return False
     return not _named_outside(tree, name, {u["unit"] for u in units})
 
