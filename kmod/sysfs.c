@@ -8,13 +8,18 @@
  *  conflicts    after code_busy: lines "comm pid symbol"
  *  description  the update's description
  *  targets      lines "target new_module" (new_module "-" if none loaded)
- *  symbols      (root only) lines "label address", every resolved label
+ *  symbols      (root only) lines "label address", every resolved label,
+ *               then the global functions of the new modules loaded so far
+ *               (a later target's new code may call a function an earlier
+ *               target's fix adds: sr_mod's sr_probe, cdrom's new
+ *               cdrom_probe_write_features)
  *  timing       the last apply/reverse: tries, stop_machine_ns (the whole
  *               call), stopped_ns (with every CPU stopped)
  */
 #define pr_fmt(fmt) "ksplice: " fmt
 
 #include <linux/kobject.h>
+#include <linux/module.h>
 #include <linux/slab.h>
 #include <linux/string.h>
 #include <linux/sysfs.h>
@@ -144,7 +149,37 @@ static struct kobj_attribute description_attr = __ATTR_RO(description);
 static struct kobj_attribute targets_attr = __ATTR_RO(targets);
 static struct kobj_attribute timing_attr = __ATTR_RO(timing);
 
-/* "label address" lines of every pinned label, into buf (NULL: measure). */
+/*
+ * "name address" lines of the global functions of a new module, but its init
+ * and exit and the aliases of its replacements. (Module kallsyms types are
+ * lower case, 'T' is for exported symbols only: the binding says global.)
+ */
+static size_t format_module_functions(struct module *mod, char *buf,
+				      size_t size, size_t n)
+{
+	struct mod_kallsyms *ks;
+	unsigned int i;
+
+	preempt_disable();
+	ks = rcu_dereference_sched(mod->kallsyms);
+	for (i = 0; i < ks->num_symtab; i++) {
+		const char *name = ks->strtab + ks->symtab[i].st_name;
+
+		if (ks->typetab[i] != 't' ||
+		    ELF_ST_BIND(ks->symtab[i].st_info) != STB_GLOBAL ||
+		    !strncmp(name, "__ksplice", 9) ||
+		    !strcmp(name, "init_module") ||
+		    !strcmp(name, "cleanup_module"))
+			continue;
+		n += snprintf(buf ? buf + n : NULL, buf ? size - n : 0,
+			      "%s 0x%lx\n", name,
+			      (unsigned long)ks->symtab[i].st_value);
+	}
+	preempt_enable();
+	return n;
+}
+
+/* The lines of the symbols file, into buf (NULL: measure). */
 static size_t format_symbols(struct ksplice_update *update, char *buf,
 			     size_t size)
 {
@@ -162,6 +197,9 @@ static size_t format_symbols(struct ksplice_update *update, char *buf,
 				      "%s 0x%lx\n", l->label, l->value);
 		}
 	}
+	list_for_each_entry(t, &update->targets, list)
+		if (t->new_owner)
+			n = format_module_functions(t->new_owner, buf, size, n);
 	return n;
 }
 

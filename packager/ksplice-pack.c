@@ -5,7 +5,8 @@
  *
  *   ksplice-pack diff [--json] UNIT PRE.o POST.o
  *   ksplice-pack build --id=ID --target=T [--description=TEXT] --out=DIR
- *                      [--allow-data-changes] UNIT PRE.o POST.o [...]
+ *                      [--allow-data-changes] [--provided=NAME ...]
+ *                      [--keep-new] UNIT PRE.o POST.o [...]
  *
  * build writes DIR/pre.c, DIR/new.c, DIR/code_<n>.o (one per unit with
  * changes) and DIR/manifest.json. Exit status: 0 done, 1 error, 2 usage,
@@ -13,6 +14,12 @@
  * stderr). Changed data is no error when the patch has hooks
  * (kmod/ksplice-patch.h) or with --allow-data-changes: the running kernel
  * keeps its data and the patch's custom code takes care of it.
+ *
+ * An update with several targets: --provided=NAME names a function another
+ * target's fix adds and this target's new code calls (sr.c calls cdrom.c's
+ * new cdrom_probe_write_features): not a label to find in the running
+ * kernel, ksplice-apply binds it to the other new module. --keep-new builds
+ * a target whose only changes are new functions (another target calls them).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -36,6 +43,7 @@ static int usage(void)
 	fprintf(stderr,
 		"usage: ksplice-pack diff [--json] UNIT PRE.o POST.o\n"
 		"       ksplice-pack build --id=ID --target=T [--description=TEXT] --out=DIR\n"
+		"                          [--allow-data-changes] [--provided=NAME ...] [--keep-new]\n"
 		"                          UNIT PRE.o POST.o [UNIT PRE.o POST.o ...]\n");
 	return 2;
 }
@@ -108,7 +116,8 @@ static size_t report_unsupported(const struct unit_state *s, const char *unit)
 static int cmd_diff(int argc, char **argv)
 {
 	struct ksp_unit un = { 0 };
-	struct ksp_update u = { "", "", "", &un, 1 };
+	struct ksp_update u = { .id = "", .target = "", .description = "",
+				.units = &un, .nr_units = 1 };
 	struct unit_state s;
 	int json = 0, i = 0, rc;
 	size_t k;
@@ -146,6 +155,9 @@ static int cmd_diff(int argc, char **argv)
 struct build_opts {
 	const char *id, *target, *description, *out;
 	int allow_data;		/* data changes are handled by custom code */
+	int keep_new;		/* only new functions is a change */
+	const char **provided;	/* by another target's new module */
+	size_t nr_provided;
 };
 
 static int parse_build(int *argc, char ***argv, struct build_opts *o)
@@ -163,6 +175,10 @@ static int parse_build(int *argc, char ***argv, struct build_opts *o)
 			o->out = a + 6;
 		else if (!strcmp(a, "--allow-data-changes"))
 			o->allow_data = 1;
+		else if (!strcmp(a, "--keep-new"))
+			o->keep_new = 1;
+		else if (!strncmp(a, "--provided=", 11) && a[11])
+			o->provided[o->nr_provided++] = a + 11;
 		else
 			return -1;
 		(*argc)--;
@@ -217,7 +233,7 @@ static int build_units(struct unit_state *st, struct ksp_unit *units, int n,
 			unsupported, unsupported == 1 ? "" : "s");
 		return EXIT_UNSUPPORTED;
 	}
-	if (!changed && !hooks)
+	if (!changed && !hooks && !o->keep_new)
 		return EXIT_NOCHANGE;
 	for (i = 0; i < n; i++) {
 		/* a unit with only new functions: another unit may call them
@@ -238,14 +254,21 @@ static int build_units(struct unit_state *st, struct ksp_unit *units, int n,
 
 static int cmd_build(int argc, char **argv)
 {
-	struct build_opts o = { NULL, NULL, "", NULL, 0 };
+	struct build_opts o = { .description = "" };
 	struct unit_state *st;
 	struct ksp_unit *units;
 	struct ksp_update u;
 	int n, i, rc;
 
-	if (parse_build(&argc, &argv, &o))
+	o.provided = calloc((size_t)argc + 1, sizeof(*o.provided));
+	if (!o.provided) {
+		fprintf(stderr, "ksplice-pack: out of memory\n");
+		return 1;
+	}
+	if (parse_build(&argc, &argv, &o)) {
+		free(o.provided);
 		return usage();
+	}
 	n = argc / 3;
 	st = calloc((size_t)n, sizeof(*st));
 	units = calloc((size_t)n, sizeof(*units));
@@ -253,10 +276,12 @@ static int cmd_build(int argc, char **argv)
 		fprintf(stderr, "ksplice-pack: out of memory\n");
 		free(st);
 		free(units);
+		free(o.provided);
 		return 1;
 	}
 	rc = build_units(st, units, n, argv, &o);
-	u = (struct ksp_update){ o.id, o.target, o.description, units, (size_t)n };
+	u = (struct ksp_update){ o.id, o.target, o.description, units, (size_t)n,
+				 o.provided, o.nr_provided };
 	if (!rc)
 		rc = write_file(o.out, "pre.c", &u, ksp_write_pre_c) ||
 		     write_file(o.out, "new.c", &u, ksp_write_new_c) ||
@@ -265,6 +290,7 @@ static int cmd_build(int argc, char **argv)
 		unit_free(&st[i]);
 	free(st);
 	free(units);
+	free(o.provided);
 	return rc;
 }
 

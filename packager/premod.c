@@ -263,11 +263,17 @@ static int put_pre_funcs(FILE *f, FILE *table, const struct ksp_update *u, size_
 	return 0;
 }
 
-/* Does a unit of the update define label as a new global function? */
+/*
+ * Does the update define label as a new global function: a unit of this
+ * target, or another target's new module (ksplice-apply binds those)?
+ */
 static int defined_by_update(const struct ksp_update *u, const char *label)
 {
 	size_t ui, i;
 
+	for (i = 0; i < u->nr_provided; i++)
+		if (!strcmp(u->provided[i], label))
+			return 1;
 	for (ui = 0; ui < u->nr_units; ui++)
 		for (i = 0; i < u->units[ui].nobj->nr_new_globals; i++)
 			if (!strcmp(u->units[ui].nobj->new_globals[i], label))

@@ -24,6 +24,9 @@ struct ksp_update {
 	const char *id, *target, *description;
 	const struct ksp_unit *units;
 	size_t nr_units;
+	/* new functions of the update's other targets: not labels */
+	const char *const *provided;
+	size_t nr_provided;
 };
 
 int ksp_write_pre_c(FILE *f, const struct ksp_update *u, char *err, size_t errlen);

@@ -146,18 +146,24 @@ static int apply(struct apply *a)
 		if (ret)
 			return ret;
 	}
+	/*
+	 * The symbols are read again for each target: they include the
+	 * functions of the new modules loaded before it, which its new code
+	 * may call (ksplice-create puts such providers first).
+	 */
 	ks_update_path(path, sizeof(path), a->t.id, "symbols");
-	symbols = ks_read_all(path);
-	if (!symbols) {
-		fprintf(stderr, "ksplice-apply: cannot read %s: %s\n", path,
-			strerror(errno));
-		return KS_EXIT_ERROR;
-	}
-	for (i = 0, ret = 0; i < a->t.nr_targets && !ret; i++)
+	for (i = 0; i < a->t.nr_targets; i++) {
+		symbols = ks_read_all(path);
+		if (!symbols) {
+			fprintf(stderr, "ksplice-apply: cannot read %s: %s\n",
+				path, strerror(errno));
+			return KS_EXIT_ERROR;
+		}
 		ret = load_new(a, &a->t.targets[i], symbols);
-	free(symbols);
-	if (ret)
-		return ret;
+		free(symbols);
+		if (ret)
+			return ret;
+	}
 	if (ks_update_write(a->t.id, "stage", "applied")) {
 		ks_fail(&a->err, "writing applied to the stage failed: %s",
 			strerror(errno));

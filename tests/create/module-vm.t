@@ -3,9 +3,12 @@
 # (fs/fat/misc.c, built into fat.ko) to prefix FAT messages with "ksplice: ";
 # in the VM, with vfat and loop loaded (not nls_cp437), a vfat mount prints the
 # patched error after ksplice-apply and the original after ksplice-undo.
+# Then an update whose fat part calls a function its vmlinux part adds
+# (cross-target.patch: like sr.c calling cdrom.c's new function): vmlinux's
+# new module is loaded first and _fat_msg's new code calls into it.
 . "$KSPLICE_TOP/tests/lib/tap.sh"
 . "$KSPLICE_TOP/tests/apply/lib/vmtest.sh"
-tap_plan 10
+tap_plan 17
 vm_setup
 tree=$(ks_kernel_dir)/linux
 make -C "$KSPLICE_TOP/packager" >/dev/null
@@ -16,6 +19,15 @@ rm -f "$out/ksplice-fatvm001.tar.gz"
 	>"$out/create-fat.log" 2>&1
 tap_ok "$([ -f "$out/ksplice-fatvm001.tar.gz" ] && echo 1)" "ksplice-create writes ksplice-fatvm001.tar.gz"
 [ -f "$out/ksplice-fatvm001.tar.gz" ] || sed 's/^/# /' "$out/create-fat.log"
+rm -f "$out/ksplice-xtgvm001.tar.gz"
+( cd "$out" && "$KSPLICE_TOP/kbuild/ksplice-create" \
+	--patch="$KSPLICE_TOP/tests/create/patches/cross-target.patch" --id=xtgvm001 "$tree" ) \
+	>"$out/create-xtg.log" 2>&1
+tap_ok "$([ -f "$out/ksplice-xtgvm001.tar.gz" ] && echo 1)" "cross-target: ksplice-create writes ksplice-xtgvm001.tar.gz"
+[ -f "$out/ksplice-xtgvm001.tar.gz" ] || sed 's/^/# /' "$out/create-xtg.log"
+tap_ok "$(grep -q "fat: calls ksplice_test_prefix, new in vmlinux" "$out/create-xtg.log" &&
+	[ "$(tar -xzOf "$out/ksplice-xtgvm001.tar.gz" ksplice-xtgvm001/contents 2>/dev/null | cut -d' ' -f1 | tr '\n' ' ')" = "vmlinux fat " ] &&
+	echo 1)" "cross-target: the providing target (vmlinux) comes first"
 
 {
 	vm_prelude
@@ -47,9 +59,21 @@ check "after undo: the stock message again" \
 	sh -c "echo '$undone' | grep -q 'FAT-fs (loop[0-9]*): codepage cp437 not found' && ! echo '$undone' | grep -q ksplice:"
 check "the update modules are gone, fat stays" \
 	sh -c '! grep -q ksplice_fatvm001 /proc/modules && grep -q "^fat " /proc/modules'
+status_is 0 "cross-target: ksplice-apply applies it" ksplice-apply -v /ksplice/ksplice-xtgvm001.tar.gz
+check "cross-target: fat's new module has the vmlinux one's function bound" \
+	grep -q "^ksplice_test_prefix 0xffffffff" /sys/kernel/ksplice/xtgvm001/symbols
+after=$(badmount)
+echo "cross-target after: $after"
+check "cross-target: _fat_msg's new code calls vmlinux's new function (ksplice-x:)" \
+	sh -c "echo '$after' | grep -q 'FAT-fs (loop[0-9]*): ksplice-x: codepage cp437 not found'"
+status_is 0 "cross-target: ksplice-undo reverses it" ksplice-undo xtgvm001
+undone=$(badmount)
+check "cross-target: after undo, the stock message and no update module" \
+	sh -c "echo '$undone' | grep -q 'FAT-fs (loop[0-9]*): codepage cp437 not found' && ! echo '$undone' | grep -q ksplice && ! grep -q ksplice_xtgvm001 /proc/modules"
 S
 } >"$out/fat-vm.sh"
 vm_run fat "$out/fat-vm.sh" --module vfat --module loop \
-	--file "$out/ksplice-fatvm001.tar.gz:/ksplice/ksplice-fatvm001.tar.gz"
-vm_results 7
+	--file "$out/ksplice-fatvm001.tar.gz:/ksplice/ksplice-fatvm001.tar.gz" \
+	--file "$out/ksplice-xtgvm001.tar.gz:/ksplice/ksplice-xtgvm001.tar.gz"
+vm_results 12
 tap_finish
