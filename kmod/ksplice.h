@@ -50,6 +50,9 @@ struct ksplice_label {
 	unsigned long value;
 	unsigned long *cands;	/* kallsyms candidates */
 	unsigned int nr_cands;
+	/* the value its first site held in the comparison numbered seen_gen */
+	unsigned long seen;
+	unsigned int seen_gen;
 };
 
 struct ksplice_ftrace;

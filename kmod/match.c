@@ -44,6 +44,7 @@ struct match_ctx {
 	u32 mismatch;		/* first differing offset (dry run) */
 	const char *why;
 	bool any_survivor;	/* commit a helper that several copies match */
+	unsigned int gen;	/* numbers each comparison (ksplice_label.seen) */
 };
 
 struct ksplice_label *ksplice_get_label(struct ksplice_target *target,
@@ -139,6 +140,7 @@ static bool compare(struct match_ctx *m, unsigned long addr, u32 size,
 	const struct ksplice_pre_func *pf = m->pf;
 	unsigned int i, j;
 
+	m->gen++;
 	if (size < pf->size) {
 		m->mismatch = size;
 		m->why = "running function is shorter";
@@ -182,6 +184,17 @@ static bool compare(struct match_ctx *m, unsigned long addr, u32 size,
 			m->why = "relocation value differs";
 			return false;
 		}
+		/*
+		 * Two sites of a label not pinned yet may each hold one of its
+		 * candidates: the dry run must refuse what the commit would.
+		 */
+		if (l->seen_gen == m->gen && l->seen != v) {
+			m->mismatch = r->offset;
+			m->why = "two sites of a symbol hold different addresses";
+			return false;
+		}
+		l->seen_gen = m->gen;
+		l->seen = v;
 		if (commit && !l->pinned) {
 			l->pinned = true;
 			l->value = v;
@@ -222,7 +235,10 @@ struct func_state {
 	const char *best_why;
 };
 
-/* Try every candidate of one function; commit when exactly one survives. */
+/*
+ * Try every candidate of one function; commit when exactly one survives.
+ * Returns 0, or -EINVAL if committing fails where the dry run passed.
+ */
 static int match_func(struct match_ctx *m, struct ksplice_func *f,
 		      struct func_state *st, bool *progress)
 {
@@ -254,7 +270,12 @@ static int match_func(struct match_ctx *m, struct ksplice_func *f,
 	}
 	if (st->survivors != 1 && !(m->any_survivor && st->survivors > 1))
 		return 0;
-	compare(m, run, run_size, true);
+	if (!compare(m, run, run_size, true)) {
+		/* the dry run passed: some label was pinned meanwhile */
+		pr_err("%s: run-pre matching: the committing comparison failed at offset 0x%x (%s)\n",
+		       m->pf->label, m->mismatch, m->why);
+		return -EINVAL;
+	}
 	l->pinned = true;
 	l->value = survivor;
 	f->label = l->label;
@@ -433,6 +454,7 @@ static int match_pass(struct match_ctx *m, struct ksplice_target *target,
 		      bool *progress)
 {
 	unsigned int i;
+	int ret;
 
 	for (i = 0; i < pre->nr_funcs; i++) {
 		if (st[i].matched ||
@@ -444,7 +466,9 @@ static int match_pass(struct match_ctx *m, struct ksplice_target *target,
 			       m->pf->label);
 			return -EINVAL;
 		}
-		match_func(m, &target->funcs[i], &st[i], progress);
+		ret = match_func(m, &target->funcs[i], &st[i], progress);
+		if (ret)
+			return ret;
 	}
 	return 0;
 }
@@ -580,6 +604,8 @@ int ksplice_match_pre(struct ksplice_update *update,
 	ret = run_pre_loop(update, target, pre, st);
 	ret = ret ?: check_results(update, target, pre, st);
 	kfree(st);
+	if (ret)
+		goto fail;
 	for (i = 0; i < pre->nr_funcs && !ret; i++) {
 		target->funcs[i].flags = pre->funcs[i].flags;
 		if (!(pre->funcs[i].flags & KSPLICE_PRE_REPLACE))
