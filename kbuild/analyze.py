@@ -21,8 +21,10 @@ relocations (`readelf -rW`) and their DWARF prototypes (`pfunct`):
               exist keep the old layout)
   signature   changed prototype of a function whose callers are not all in
               the update (a static one with unchanged callers; a global one
-              unless, with --tree, it is not exported and no file outside
-              the update's units names it but to declare it)
+              unless, with --tree, no file outside the update's units that
+              this configuration builds names it but to declare it; an
+              exported one so replaced gets a warning: a module built
+              outside the tree would still pass the old arguments)
 
 Each reason lists the hook kinds that can take care of it; the update is
 accepted when, for every reason, the patch has one of them (hooks are found
@@ -409,30 +411,47 @@ DECLARATION = r"^\s*(?!return\b)(?:extern\s+)?[A-Za-z_][\w\s*]*\b%s\s*\("
 
 def _named_outside(tree, name, units):
     """Does a source file of the tree other than the update's units name the
-    function, except to declare it (a prototype in a header)?"""
+    function, except to declare it (a prototype in a header)? A .c file this
+    configuration does not build is not in the running kernel (greybus's
+    hid.c, which calls hid_report_raw_event)."""
     p = subprocess.run(["grep", "-rnwE", "--include=*.c", "--include=*.h", name] +
                        ksplice_tree.source_dirs(tree), cwd=tree, stdout=subprocess.PIPE,
                        stderr=subprocess.DEVNULL, text=True, errors="replace")
     decl = re.compile(DECLARATION % re.escape(name))
+    config = os.path.join(tree, ".config")
+    cfg = ksplice_tree.read_config(config) if os.path.exists(config) else None
     for ln in p.stdout.splitlines():
         path, _, text = ln.split(":", 2)
         if path in units or (path.endswith(".h") and decl.match(text)):
+            continue
+        if cfg is not None and path.endswith(".c") and \
+                ksplice_tree.unit_target(tree, path, cfg) is None and not _included(tree, path):
             continue
         return True
     return False
 
 
+def _included(tree, path):
+    """Does a source file #include the .c file (a unit made of several)?"""
+    base = re.escape(os.path.basename(path))
+    p = subprocess.run(["grep", "-rlE", "--include=*.c", "--include=*.h",
+                        r'^\s*#\s*include\s*[<"]([^">]*/)?%s[">]' % base,
+                        os.path.dirname(path) or "."], cwd=tree, stdout=subprocess.PIPE,
+                       stderr=subprocess.DEVNULL, text=True)
+    return bool(p.stdout.strip())
+
+
 def _all_callers_replaced(name, units, tree):
     """Is a global function whose prototype changes called only by functions
-    the update replaces? Not exported, named by no file outside the update
-    (but in prototypes), and every reference to it in the update's objects
-    a call from a replaced function: then no caller passes the old arguments
-    (ip_vs_unbind_scheduler, whose three callers in ip_vs_ctl.c change)."""
+    the update replaces? Named by no file this configuration builds outside
+    the update (but in prototypes), and every reference to it in the update's
+    objects a call from a replaced function: then no caller in the kernel
+    passes the old arguments (ip_vs_unbind_scheduler, whose three callers in
+    ip_vs_ctl.c change; hid_report_raw_event, exported, whose callers in six
+    modules change with it)."""
     if tree is None or any(not u["records"] for u in units):
         return False
     for u in units:
-        if _exported(u["post_o"], name):
-            return False
         for sec, sym, _ in u["refs"]:
             caller = _function_of(sec)
             if sym == name and caller != name and caller not in u["in_update"]:
@@ -445,16 +464,24 @@ def analyze(triples, tree=None):
     With the kernel tree, a changed prototype of a global function whose
     callers are all replaced by the update is not a reason."""
     units = [analyze_unit(u, a, b) for u, a, b in triples]
+    warnings = []
     for u in units:
-        u["reasons"] = [r for r in u["reasons"] if r["kind"] != "signature" or
-                        not r.get("global") or not _all_callers_replaced(r["symbol"], units, tree)]
+        kept = []
+        for r in u["reasons"]:
+            if r["kind"] != "signature" or not r.get("global") or \
+                    not _all_callers_replaced(r["symbol"], units, tree):
+                kept.append(r)
+            elif _exported(u["post_o"], r["symbol"]):
+                warnings.append(f"{r['symbol']} is exported and its prototype changes: every "
+                                "caller in the tree is in the update, but a module built "
+                                "outside the tree that calls it would pass the old arguments")
+        u["reasons"] = kept
     for u in units:
         for key in ("refs", "in_update", "post_o"):
             u.pop(key, None)
     reasons = [r for u in units for r in u["reasons"]]
     kinds = sorted({k for u in units for k in u["hooks"]})
     missing = [r for r in reasons if not set(r["hooks"]) & set(kinds)]
-    warnings = []
     if set(kinds) & set(STATE_HOOKS) and not set(kinds) & {"pre_reverse", "reverse",
                                                             "post_reverse"}:
         warnings.append("the patch changes state at apply but has no reverse hook: "

@@ -5,7 +5,7 @@
 # other .c changes it must be created with, and how a fallback patch loses a
 # header. Fast: no kernel tree.
 . "$KSPLICE_TOP/tests/lib/tap.sh"
-tap_plan 13
+tap_plan 16
 python3 - "$KSPLICE_TOP" <<'PY'
 import importlib.machinery, importlib.util, os, sys, tempfile
 top = sys.argv[1]
@@ -94,10 +94,76 @@ mc.companions(recs, {"tls_sw.c": {"__tls_strp_done"}, "tls_strp.c": set(),
                      "socket.c": {"sock_rmem_free"}, "skbuff.c": set()},
               {"tls_sw.c": set(), "tls_strp.c": mc.global_functions(new_strp),
                "socket.c": set(),
-               "skbuff.c": mc.global_functions(new_skb) - mc.global_functions(old_skb)})
+               "skbuff.c": mc.global_functions(new_skb) - mc.global_functions(old_skb)},
+              {f: set() for f in ("tls_sw.c", "tls_strp.c", "socket.c", "skbuff.c")})
 ok(recs[0]["companions"] == ["tls_strp.c"] and recs[1]["companions"] == [],
    "tls_sw.c goes with tls_strp.c, not the other way round")
 ok(recs[2]["companions"] == ["skbuff.c"], "socket.c goes with skbuff.c (static made global)")
+
+# xfrm.h: km_migrate's third line changes; the name is two context lines up
+h_km = """--- a/xfrm.h
++++ b/xfrm.h
+@@ -1,5 +1,5 @@
+ #ifdef CONFIG_XFRM_MIGRATE
+ int km_migrate(const struct xfrm_selector *sel, u8 dir, u8 type,
+ 	       const struct xfrm_migrate *m, int num_bundles,
+-	       const struct xfrm_kmaddress *k,
++	       const struct xfrm_kmaddress *k, struct net *net,
+ 	       const struct xfrm_encap_tmpl *encap);
+"""
+ok(mc.changed_prototypes(h_km) == {"km_migrate"},
+   "a parameter change two lines below the name is a changed prototype (%s)" % mc.changed_prototypes(h_km))
+# spi-nor core.h: a function pointer member's type changes; micron-st.c's
+# function that the member points to now returns int
+h_fp = """--- a/core.h
++++ b/core.h
+@@ -1,2 +1,2 @@
+-	void (*post_sfdp)(struct spi_nor *nor);
++	int (*post_sfdp)(struct spi_nor *nor);
+ 	void (*late_init)(struct spi_nor *nor);
+"""
+c_fp = """--- a/micron-st.c
++++ b/micron-st.c
+@@ -1,2 +1,2 @@
+-static void mt35xu512aba_post_sfdp_fixup(struct spi_nor *nor)
++static int mt35xu512aba_post_sfdp_fixup(struct spi_nor *nor)
+ {
+"""
+c_fp_new = "static int mt35xu512aba_post_sfdp_fixup(struct spi_nor *nor)\n{\n}\n" \
+    "static const struct spi_nor_fixups f = {\n\t.post_sfdp = mt35xu512aba_post_sfdp_fixup,\n};\n"
+ok(mc.needed_headers(c_fp, "", c_fp_new, ["mt35xu512aba_post_sfdp_fixup"], [("core.h", h_fp)]) == ["core.h"],
+   "the header changing the type of the member a changed function is assigned to is needed")
+# hid_report_raw_event gains a parameter: hid-core.c defines it, hid-gfrm.c
+# calls it (the argument line changes); hid-alps.c changes something else
+h_hid = """--- a/hid.h
++++ b/hid.h
+@@ -1,2 +1,3 @@
+-int hid_report_raw_event(struct hid_device *hid, enum hid_report_type type, u8 *data, u32 size,
++int hid_report_raw_event(struct hid_device *hid, enum hid_report_type type, u8 *data,
++			 size_t bufsize, u32 size,
+ 			 int interrupt);
+"""
+c_gfrm = """--- a/hid-gfrm.c
++++ b/hid-gfrm.c
+@@ -1,2 +1,2 @@
+ 		ret = hid_report_raw_event(hdev, HID_INPUT_REPORT, search_key_dn,
+-					   sizeof(search_key_dn), 1);
++					   sizeof(search_key_dn), sizeof(search_key_dn), 1);
+"""
+c_alps = """--- a/hid-alps.c
++++ b/hid-alps.c
+@@ -1,1 +1,1 @@
+-	x = 1;
++	x = 2;
+"""
+protos = {"hid-core.c": mc.prototype_changes(h_hid, "", ["hid_report_raw_event"], [("hid.h", h_hid)]),
+          "hid-gfrm.c": mc.prototype_changes(c_gfrm, "", ["gfrm_raw_event"], [("hid.h", h_hid)]),
+          "hid-alps.c": mc.prototype_changes(c_alps, "", ["alps_raw_event"], [("hid.h", h_hid)])}
+recs = [{"file": f, "kept": True} for f in protos]
+mc.companions(recs, {f: set() for f in protos}, {f: set() for f in protos}, protos)
+ok([r["companions"] for r in recs] == [["hid-gfrm.c"], ["hid-core.c"], []],
+   "the definition and the callers of a changed prototype go together, not the rest (%s)"
+   % [r["companions"] for r in recs])
 
 # run-eval drops a header that ksplice-create refuses as included everywhere
 with tempfile.TemporaryDirectory() as d:
