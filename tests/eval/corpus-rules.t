@@ -5,7 +5,7 @@
 # other .c changes it must be created with, and how a fallback patch loses a
 # header. Fast: no kernel tree.
 . "$KSPLICE_TOP/tests/lib/tap.sh"
-tap_plan 16
+tap_plan 18
 python3 - "$KSPLICE_TOP" <<'PY'
 import importlib.machinery, importlib.util, os, sys, tempfile
 top = sys.argv[1]
@@ -131,7 +131,8 @@ c_fp = """--- a/micron-st.c
 """
 c_fp_new = "static int mt35xu512aba_post_sfdp_fixup(struct spi_nor *nor)\n{\n}\n" \
     "static const struct spi_nor_fixups f = {\n\t.post_sfdp = mt35xu512aba_post_sfdp_fixup,\n};\n"
-ok(mc.needed_headers(c_fp, "", c_fp_new, ["mt35xu512aba_post_sfdp_fixup"], [("core.h", h_fp)]) == ["core.h"],
+ok(mc.needed_headers(c_fp, c_fp_new.replace("static int", "static void"), c_fp_new,
+                    ["mt35xu512aba_post_sfdp_fixup"], [("core.h", h_fp)]) == ["core.h"],
    "the header changing the type of the member a changed function is assigned to is needed")
 # hid_report_raw_event gains a parameter: hid-core.c defines it, hid-gfrm.c
 # calls it (the argument line changes); hid-alps.c changes something else
@@ -164,6 +165,21 @@ mc.companions(recs, {f: set() for f in protos}, {f: set() for f in protos}, prot
 ok([r["companions"] for r in recs] == [["hid-gfrm.c"], ["hid-core.c"], []],
    "the definition and the callers of a changed prototype go together, not the rest (%s)"
    % [r["companions"] for r in recs])
+# tcp.h changes the static inline tcp_sk and lines calling WRITE_ONCE: each
+# unit has its own copy, tcp.c and tcp_input.c stay apart
+h_tcp = """--- a/tcp.h
++++ b/tcp.h
+@@ -1,2 +1,2 @@
+-static inline struct tcp_sock *tcp_sk(const struct sock *sk) { WRITE_ONCE(x, 1);
++static inline struct tcp_sock *tcp_sk(const struct sock *sk) { WRITE_ONCE(x, 2);
+ 	return (struct tcp_sock *)sk;
+"""
+shared = mc.shared_prototypes({"tcp.c": {"tcp_sk", "WRITE_ONCE"}, "tcp_input.c": {"tcp_sk"}},
+                              {"tcp_rcv_established", "hid_report_raw_event"}, [h_tcp, h_hid, h_fp])
+ok(shared == {"tcp.c": set(), "tcp_input.c": set()},
+   "a changed static inline or macro ties no files together (%s)" % shared)
+ok(mc.shared_prototypes({"x.c": {"post_sfdp"}}, set(), [h_fp]) == {"x.c": {"post_sfdp"}},
+   "a changed function pointer member does")
 
 # run-eval drops a header that ksplice-create refuses as included everywhere
 with tempfile.TemporaryDirectory() as d:
