@@ -5,7 +5,7 @@
 # other .c changes it must be created with, and how a fallback patch loses a
 # header. Fast: no kernel tree.
 . "$KSPLICE_TOP/tests/lib/tap.sh"
-tap_plan 18
+tap_plan 21
 python3 - "$KSPLICE_TOP" <<'PY'
 import importlib.machinery, importlib.util, os, sys, tempfile
 top = sys.argv[1]
@@ -165,6 +165,26 @@ mc.companions(recs, {f: set() for f in protos}, {f: set() for f in protos}, prot
 ok([r["companions"] for r in recs] == [["hid-gfrm.c"], ["hid-core.c"], []],
    "the definition and the callers of a changed prototype go together, not the rest (%s)"
    % [r["companions"] for r in recs])
+ok(recs[0]["prototype_companions"] == ["hid-gfrm.c"], "... as a prototype companion")
+# wacom_sys.c: a companion for hid_report_raw_event brings only its hunks
+# that name it, not its other fix (wacom's structs change)
+c_wacom = """--- a/wacom_sys.c
++++ b/wacom_sys.c
+@@ -1,2 +1,2 @@
+-	err = hid_report_raw_event(hdev, HID_INPUT_REPORT, buf, size, false);
++	err = hid_report_raw_event(hdev, HID_INPUT_REPORT, buf, size, size, false);
+ 	return err;
+@@ -50,2 +50,2 @@
+-	wacom->shared = NULL;
++	wacom->shared = wacom->new_field;
+ 	return 0;
+"""
+part = mc.hunks_naming(c_wacom, {"hid_report_raw_event"})
+ok(part and "size, size, false" in part and "new_field" not in part and part.startswith("--- a/wacom_sys.c"),
+   "hunks_naming keeps the file header and the hunks naming the function")
+ok(re_.companion_patch({"prototype_companions": ["w.c"]}, {"file": "w.c", "patch": "p", "proto_patch": "pp"}) == "pp"
+   and re_.companion_patch({"prototype_companions": []}, {"file": "w.c", "patch": "p", "proto_patch": "pp"}) == "p",
+   "run-eval takes a prototype companion's hunks, another companion's whole change")
 # tcp.h changes the static inline tcp_sk and lines calling WRITE_ONCE: each
 # unit has its own copy, tcp.c and tcp_input.c stay apart
 h_tcp = """--- a/tcp.h
