@@ -1,5 +1,5 @@
 #!/bin/bash
-# A 5-patch sample of the security-fix corpus (eval/, issue 7) end to end:
+# A 6-patch sample of the security-fix corpus (eval/, issue 7) end to end:
 # the corpus is made from Debian's packages, each fix becomes an update with
 # ksplice-create, and the stock kernel in the VM applies and undoes each one,
 # console clean. The five: an ocfs2 (module) fix whose local data once made
@@ -7,15 +7,17 @@
 # loader), an rxrpc (module) fix whose module needs request_module() at load,
 # an icmp (vmlinux) fix linked to two CVEs, amd.c's fix, whose WARN_ONCE
 # flags sit side by side (labelled by a "cmpb $0" displacement's exact bias),
-# and acpi scan.c's, whose dynamic-debug descriptor is pinned by run-pre
-# matching after references to merged strings that kallsyms does not know.
+# acpi scan.c's, whose dynamic-debug descriptor is pinned by run-pre
+# matching after references to merged strings that kallsyms does not know,
+# and scsi sr.c's, created with cdrom.c's: sr_mod's new code calls a function
+# new in cdrom's new module (a cross-target call, bound at apply).
 . "$KSPLICE_TOP/tests/lib/tap.sh"
-tap_plan 7
+tap_plan 9
 state=$(mktemp -d)
 trap 'rm -rf "$state"' EXIT
 out=$KSPLICE_TOP/build/eval-sample
 rm -rf "$out"
-files=fs/ocfs2/resize.c,net/ipv4/icmp.c,net/rxrpc/conn_event.c,arch/x86/kernel/cpu/amd.c,drivers/acpi/scan.c
+files=fs/ocfs2/resize.c,net/ipv4/icmp.c,net/rxrpc/conn_event.c,arch/x86/kernel/cpu/amd.c,drivers/acpi/scan.c,drivers/scsi/sr.c
 "$KSPLICE_TOP/eval/run-eval" --only "$files" --state "$state" --results "$out" \
 	>"$state/run.log" 2>&1
 rc=$?
@@ -30,4 +32,6 @@ for f in ${files//,/ }; do
 done
 tap_ok "$(jq -e '.patches[] | select(.file == "net/ipv4/icmp.c") | .cves | index("CVE-2026-43099")' "$json" \
 	>/dev/null 2>&1 && echo 1)" "the icmp fix is linked to CVE-2026-43099"
+tap_ok "$(jq -e '.patches[] | select(.file == "drivers/scsi/sr.c") | .targets == ["cdrom", "sr_mod"]' "$json" \
+	>/dev/null 2>&1 && echo 1)" "sr.c's update has cdrom's new module first"
 tap_finish
