@@ -363,13 +363,20 @@ void kelf_resolve(const struct kelf *k, const struct kelf_rela *r,
 	t->addend = r->addend - (int64_t)k->syms[sym].st.st_value;
 }
 
+/*
+ * The name without its number: "count.3" -> "count", and the __COUNTER__
+ * names __UNIQUE_ID_ddebug321 and BTF_ID()'s __BTF_ID__struct__bpf_dtab__6341025
+ * (__COUNTER__ then __LINE__: a fix above it renumbers it).
+ */
 void kelf_base_name(const char *name, char *buf, size_t len)
 {
 	const char *dot = strrchr(name, '.');
 	size_t n = strlen(name);
+	size_t prefix = !strncmp(name, "__UNIQUE_ID_", 12) ? 12 :
+			!strncmp(name, "__BTF_ID__", 10) ? 10 : 0;
 
-	if (!strncmp(name, "__UNIQUE_ID_", 12)) {
-		while (n > 12 && isdigit((unsigned char)name[n - 1]))
+	if (prefix) {
+		while (n > prefix && isdigit((unsigned char)name[n - 1]))
 			n--;
 	} else if (dot && dot[1] && strspn(dot + 1, "0123456789") == strlen(dot + 1)) {
 		n = (size_t)(dot - name);

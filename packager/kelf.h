@@ -114,7 +114,10 @@ int kelf_sym_at(const struct kelf *k, int sec, int64_t off, int want_func);
 int kelf_sym_at_pcrel(const struct kelf *k, int sec, const struct kelf_sec *code,
 		      const struct kelf_rela *r);
 
-/* A GCC numbered local ("count.3", "__UNIQUE_ID_ddebug417") without its number. */
+/*
+ * A GCC numbered local ("count.3", "__UNIQUE_ID_ddebug417", BTF_ID()'s
+ * "__BTF_ID__struct__bpf_dtab__6341025") without its number.
+ */
 void kelf_base_name(const char *name, char *buf, size_t len);
 
 /*

@@ -6,9 +6,9 @@
 # function): which functions differ, how the
 # new-code object references the pre build's static locals, strings and new
 # statics, the generated pre/new sources, and the exit codes for no change,
-# changed data and bad input.
+# changed data and bad input; a renumbered BTF_ID symbol; --provided and --keep-new.
 . "$KSPLICE_TOP/tests/lib/tap.sh"
-tap_plan 32
+tap_plan 35
 make -C "$KSPLICE_TOP/packager" >/dev/null || { tap_plan 1; tap_ok 0 "packager builds"; exit 1; }
 P=$KSPLICE_TOP/packager/ksplice-pack
 F=$KSPLICE_TOP/tests/packager/fixtures
@@ -208,4 +208,34 @@ tap_ok "$([ $? = 4 ] && echo "$err" | grep -q "u.c: data limit: initial value ch
 	"changed data: exit 4, listed"
 err=$($P diff u.c /etc/passwd pre.o 2>&1)
 tap_ok "$([ $? = 1 ] && echo "$err" | grep -q "/etc/passwd: not an ELF file" && echo 1)" "not an object: exit 1, named"
+
+# BTF_ID_LIST_SINGLE(): the ops table points into .BTF_ids, at a symbol named
+# by __COUNTER__ and __LINE__; a fix above it renumbers it, which is no
+# change of the table (kernel/bpf/devmap.c's dev_map_ops)
+btf() {	# btf NUMBER EXTRA-CODE
+	printf 'asm(".pushsection .BTF_ids,\\"a\\"\\n.local my_ids\\nmy_ids:\\n.local __BTF_ID__struct__x__%s\\n.type __BTF_ID__struct__x__%s, @object\\n.size __BTF_ID__struct__x__%s, 4\\n__BTF_ID__struct__x__%s:\\n.zero 4\\n.popsection");\n' "$1" "$1" "$1" "$1"
+	printf 'extern unsigned int my_ids[];\nstruct ops { int (*f)(int); unsigned int *id; };\n'
+	printf 'static int f(int x) { return x + %s; }\nconst struct ops my_ops = { f, &my_ids[0] };\n' "$2"
+}
+btf 6341025 1 >b_pre.c
+btf 6381021 2 >b_post.c
+tcc -c b_pre.c -o b_pre.o && tcc -c b_post.c -o b_post.o
+got=$($P diff b.c b_pre.o b_post.o 2>/dev/null | tr '\n' ' ')
+tap_ok "$([ "$got" = "changed f " ] && echo 1)" "a renumbered BTF_ID symbol the ops table points to is no data change ($got)"
+
+# --provided: a function another target's fix adds is no label of this one
+# (sr.c calls cdrom.c's new cdrom_probe_write_features)
+mkdir out9 out10 out11 out12
+$P build --id=fx000009 --target=sr_mod --out=out9 v.c v_pre.o v_post.o >/dev/null 2>&1
+$P build --id=fx000010 --target=sr_mod --provided=first --out=out10 v.c v_pre.o v_post.o >/dev/null 2>&1
+tap_ok "$(sed -n '/ksplice_pre_symbols/,/^};/p' out9/pre.c | grep -q '"first"' &&
+	! sed -n '/ksplice_pre_symbols/,/^};/p' out10/pre.c | grep -q '"first"' &&
+	readelf -sW out10/code_0.o | grep -qE "UND first$" && echo 1)" \
+	"--provided=first: not a label to match (without it, it is), still undefined in the new code"
+# --keep-new: a target whose only change is a new function is built
+$P build --id=fx000011 --target=vmlinux --out=out11 w.c w_pre.o w_post.o >/dev/null 2>&1
+rc=$?
+$P build --id=fx000012 --target=vmlinux --keep-new --out=out12 w.c w_pre.o w_post.o >/dev/null 2>&1
+tap_ok "$([ $rc = 3 ] && [ $? = 0 ] && readelf -sW out12/code_0.o | grep -qE "FUNC +GLOBAL +DEFAULT +[0-9]+ first$" && echo 1)" \
+	"--keep-new: only a new function is a change (exit 3 without it)"
 tap_finish
