@@ -5,7 +5,7 @@
 # other .c changes it must be created with, and how a fallback patch loses a
 # header. Fast: no kernel tree.
 . "$KSPLICE_TOP/tests/lib/tap.sh"
-tap_plan 21
+tap_plan 22
 python3 - "$KSPLICE_TOP" <<'PY'
 import importlib.machinery, importlib.util, os, sys, tempfile
 top = sys.argv[1]
@@ -239,11 +239,26 @@ with tempfile.TemporaryDirectory() as d:
            "Aborting: Applying the patch appears to break the kernel build")
     used = os.path.join(d, "patches", "main.patch")
     grown = re_.grow_group(out, by_file["x.c"], by_file, {"hci_request.h": "patches/h.patch"},
-                           others, parts, used)
+                           others, parts, used, d)
     ok(grown and parts == {"hci_sync.c": "patches/w+h.patch", "hci_request.h": "patches/h.patch"},
        "grow_group: a grouped file with its headers, the header an error names (%s)" % parts)
     text = open(re_.with_others(used, list(parts.values()) + ["patches/w.patch"], d, d)).read()
     ok(text.count("+++ b/hci_sync.c") == 1 and "hci_request.h" in text and "hci_sync.h" in text,
        "with_others writes each file once")
+    # bond_3ad.c: "has no member named 'port_priority'": the header adding it
+    with open(os.path.join(d, "patches", "b.patch"), "w") as f:
+        f.write("--- a/bond_3ad.h\n+++ b/bond_3ad.h\n@@ -1,2 +1,3 @@\n struct ad_slave_info {\n"
+                "+\tu16 port_priority;\n \tu16 port_key;\n")
+    with open(os.path.join(d, "patches", "o.patch"), "w") as f:
+        f.write("--- a/other.h\n+++ b/other.h\n@@ -1,1 +1,1 @@\n-\tu16 port_priority;\n"
+                "+\tu32 port_priority;\n")
+    parts = {}
+    out = ("bond_3ad.c:9:9: error: \u2018struct ad_slave_info\u2019 has no member named "
+           "\u2018port_priority\u2019\nAborting: Applying the patch appears to break the kernel build")
+    grown = re_.grow_group(out, by_file["x.c"], by_file, {"bond_3ad.h": "patches/b.patch",
+                                                           "other.h": "patches/o.patch"},
+                           [], parts, used, d)
+    ok(grown and parts == {"bond_3ad.h": "patches/b.patch"},
+       "grow_group: the header adding a member an error misses, not one changing it (%s)" % parts)
 sys.exit(0 if all(results) else 1)
 PY
