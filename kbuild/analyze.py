@@ -44,6 +44,7 @@ import re
 import subprocess
 import sys
 
+import header_change
 import ksplice_tree
 
 TOP = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -414,14 +415,10 @@ def _named_outside(tree, name, units):
     function, except to declare it (a prototype in a header)? A .c file this
     configuration does not build is not in the running kernel (greybus's
     hid.c, which calls hid_report_raw_event)."""
-    p = subprocess.run(["grep", "-rnwE", "--include=*.c", "--include=*.h", name] +
-                       ksplice_tree.source_dirs(tree), cwd=tree, stdout=subprocess.PIPE,
-                       stderr=subprocess.DEVNULL, text=True, errors="replace")
     decl = re.compile(DECLARATION % re.escape(name))
     config = os.path.join(tree, ".config")
     cfg = ksplice_tree.read_config(config) if os.path.exists(config) else None
-    for ln in p.stdout.splitlines():
-        path, _, text = ln.split(":", 2)
+    for path, text in header_change.name_sites(tree, {name}, ksplice_tree.source_dirs(tree))[name]:
         if path in units or (path.endswith(".h") and decl.match(text)):
             continue
         if cfg is not None and path.endswith(".c") and \

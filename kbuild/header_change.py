@@ -303,19 +303,29 @@ def _declared_elsewhere(tree, path, decl, naming):
     return False
 
 
-def _files_naming(tree, names, where):
-    """{name: the source files of the tree in which it occurs}, one grep."""
-    naming = {n: set() for n in names}
+def name_sites(tree, names, where):
+    """{name: [(path, line text)]}: where each name occurs as a word in the
+    C, header and assembly sources under the tree's directories where, one
+    grep (the analyzer asks it of a function whose prototype changes)."""
+    sites = {n: [] for n in names}
     if not names:
-        return naming
-    p = subprocess.run(["grep", "-rowHE", "--include=*.c", "--include=*.h", "--include=*.S",
-                        "|".join(sorted(names))] + where, cwd=tree, stdout=subprocess.PIPE,
+        return sites
+    alternation = "|".join(sorted(map(re.escape, names)))
+    p = subprocess.run(["grep", "-rnwHE", "--include=*.c", "--include=*.h", "--include=*.S",
+                        alternation] + where, cwd=tree, stdout=subprocess.PIPE,
                        stderr=subprocess.DEVNULL, text=True, errors="replace")
+    word = re.compile(r"\b(%s)\b" % alternation)
     for ln in p.stdout.splitlines():
-        path, _, name = ln.rpartition(":")
-        if name in naming:
-            naming[name].add(path)
-    return naming
+        path, _, rest = ln.partition(":")
+        text = rest.partition(":")[2]
+        for n in set(word.findall(text)):
+            sites[n].append((path, text))
+    return sites
+
+
+def _files_naming(tree, names, where):
+    """{name: the source files of the tree in which it occurs}."""
+    return {n: {path for path, _ in s} for n, s in name_sites(tree, names, where).items()}
 
 
 def _read_change(tree, path, hunks):
