@@ -5,7 +5,7 @@
 # other .c changes it must be created with, and how a fallback patch loses a
 # header. Fast: no kernel tree.
 . "$KSPLICE_TOP/tests/lib/tap.sh"
-tap_plan 22
+tap_plan 23
 python3 - "$KSPLICE_TOP" <<'PY'
 import importlib.machinery, importlib.util, os, sys, tempfile
 top = sys.argv[1]
@@ -260,5 +260,14 @@ with tempfile.TemporaryDirectory() as d:
                            [], parts, used, d)
     ok(grown and parts == {"bond_3ad.h": "patches/b.patch"},
        "grow_group: the header adding a member an error misses, not one changing it (%s)" % parts)
+    out = ("drivers/infiniband/hw/mlx4/mr.c:36:10: fatal error: rdma/iter.h: No such file or directory\n"
+           "Aborting: Applying the patch appears to break the kernel build")
+    parts = {}
+    grown = re_.grow_group(out, by_file["x.c"], by_file, {"include/rdma/iter.h": "patches/b.patch",
+                                                           "include/rdma/ib_umem.h": "patches/o.patch"},
+                           [], parts, used, d)
+    ok(grown and parts == {"include/rdma/iter.h": "patches/b.patch"} and
+       re_.first_reason(out).endswith("mr.c: rdma/iter.h: No such file or directory"),
+       "grow_group: a new header an #include misses; the reason is that error (%s)" % parts)
 sys.exit(0 if all(results) else 1)
 PY
