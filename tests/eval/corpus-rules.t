@@ -5,7 +5,7 @@
 # other .c changes it must be created with, and how a fallback patch loses a
 # header. Fast: no kernel tree.
 . "$KSPLICE_TOP/tests/lib/tap.sh"
-tap_plan 23
+tap_plan 24
 python3 - "$KSPLICE_TOP" <<'PY'
 import importlib.machinery, importlib.util, os, sys, tempfile
 top = sys.argv[1]
@@ -269,5 +269,19 @@ with tempfile.TemporaryDirectory() as d:
     ok(grown and parts == {"include/rdma/iter.h": "patches/b.patch"} and
        re_.first_reason(out).endswith("mr.c: rdma/iter.h: No such file or directory"),
        "grow_group: a new header an #include misses; the reason is that error (%s)" % parts)
+    # struct ib_block_iter moves from ib_verbs.h (o.patch removes it) to the new iter.h
+    with open(os.path.join(d, "patches", "o.patch"), "w") as f:
+        f.write("--- a/ib_verbs.h\n+++ b/ib_verbs.h\n@@ -1,3 +1,1 @@\n-struct ib_block_iter {\n"
+                "-\tint x;\n };\n")
+    out = ("./include/rdma/iter.h:16:8: error: redefinition of \u2018struct ib_block_iter\u2019\n"
+           "Aborting: Applying the patch appears to break the kernel build")
+    parts = {}
+    grown = re_.grow_group(out, by_file["x.c"], by_file, {"include/rdma/iter.h": "patches/b.patch",
+                                                           "include/rdma/ib_verbs.h": "patches/o.patch"},
+                           [], parts, used, d)
+    ok(grown and parts == {"include/rdma/iter.h": "patches/b.patch",
+                           "include/rdma/ib_verbs.h": "patches/o.patch"},
+       "grow_group: the header an error in ./include points into, and the one removing the "
+       "redefined struct (%s)" % parts)
 sys.exit(0 if all(results) else 1)
 PY
