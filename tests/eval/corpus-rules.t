@@ -252,20 +252,21 @@ with tempfile.TemporaryDirectory() as d:
     with open(os.path.join(d, "patches", "o.patch"), "w") as f:
         f.write("--- a/other.h\n+++ b/other.h\n@@ -1,1 +1,1 @@\n-\tu16 port_priority;\n"
                 "+\tu32 port_priority;\n")
-    parts = {}
+
+    def grow_headers(out, header_patches):
+        """grow_group on a build of x.c alone: (grown, the parts added)."""
+        parts = {}
+        return re_.grow_group(out, by_file["x.c"], by_file, header_patches, [], parts, used, d), parts
+
     out = ("bond_3ad.c:9:9: error: \u2018struct ad_slave_info\u2019 has no member named "
            "\u2018port_priority\u2019\nAborting: Applying the patch appears to break the kernel build")
-    grown = re_.grow_group(out, by_file["x.c"], by_file, {"bond_3ad.h": "patches/b.patch",
-                                                           "other.h": "patches/o.patch"},
-                           [], parts, used, d)
+    grown, parts = grow_headers(out, {"bond_3ad.h": "patches/b.patch", "other.h": "patches/o.patch"})
     ok(grown and parts == {"bond_3ad.h": "patches/b.patch"},
        "grow_group: the header adding a member an error misses, not one changing it (%s)" % parts)
     out = ("drivers/infiniband/hw/mlx4/mr.c:36:10: fatal error: rdma/iter.h: No such file or directory\n"
            "Aborting: Applying the patch appears to break the kernel build")
-    parts = {}
-    grown = re_.grow_group(out, by_file["x.c"], by_file, {"include/rdma/iter.h": "patches/b.patch",
-                                                           "include/rdma/ib_umem.h": "patches/o.patch"},
-                           [], parts, used, d)
+    grown, parts = grow_headers(out, {"include/rdma/iter.h": "patches/b.patch",
+                                      "include/rdma/ib_umem.h": "patches/o.patch"})
     ok(grown and parts == {"include/rdma/iter.h": "patches/b.patch"} and
        re_.first_reason(out).endswith("mr.c: rdma/iter.h: No such file or directory"),
        "grow_group: a new header an #include misses; the reason is that error (%s)" % parts)
@@ -275,10 +276,8 @@ with tempfile.TemporaryDirectory() as d:
                 "-\tint x;\n };\n")
     out = ("./include/rdma/iter.h:16:8: error: redefinition of \u2018struct ib_block_iter\u2019\n"
            "Aborting: Applying the patch appears to break the kernel build")
-    parts = {}
-    grown = re_.grow_group(out, by_file["x.c"], by_file, {"include/rdma/iter.h": "patches/b.patch",
-                                                           "include/rdma/ib_verbs.h": "patches/o.patch"},
-                           [], parts, used, d)
+    grown, parts = grow_headers(out, {"include/rdma/iter.h": "patches/b.patch",
+                                      "include/rdma/ib_verbs.h": "patches/o.patch"})
     ok(grown and parts == {"include/rdma/iter.h": "patches/b.patch",
                            "include/rdma/ib_verbs.h": "patches/o.patch"},
        "grow_group: the header an error in ./include points into, and the one removing the "
