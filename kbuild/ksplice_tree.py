@@ -136,7 +136,7 @@ def _makefile_rules(tree, d):
                 if stack:
                     stack.pop()
                 continue
-            m = re.match(r"\s*([\w./$()-]+)\s*[:+?]?=\s*(.*)", ln)
+            m = re.match(r"\s*((?:[\w./-]|\$\((?:[^()]|\([^()]*\))*\))+)\s*[:+?]?=\s*(.*)", ln)
             if m:
                 rules.append((m.group(1), tuple(m.group(2).split("#")[0].split()), tuple(stack)))
     return tuple(rules)
@@ -179,12 +179,15 @@ def _cond(var_cond, cfg):
     if m:
         v = cfg.get(m.group(1))
         return v if v in ("y", "m") else None
+    m = re.fullmatch(r"\$\(subst m,y,\$\((CONFIG_\w+)\)\)", var_cond)
+    if m:  # drivers/mmc/Makefile: host/ is built-in when MMC is a module
+        return "y" if cfg.get(m.group(1)) in ("y", "m") else None
     return None
 
 
 def _find_var(tree, d, var, cfg, depth):
     """What an object listed in kbuild variable var of d's Makefile links into."""
-    m = re.fullmatch(r"(.+)-(y|m|objs|\$\(CONFIG_\w+\))", var)
+    m = re.fullmatch(r"(.+)-(y|m|objs|\$\(CONFIG_\w+\)|\$\(subst m,y,\$\(CONFIG_\w+\)\))", var)
     if not m or depth > 6:
         return None
     prefix, c = m.group(1), _cond(m.group(2), cfg)
@@ -224,30 +227,49 @@ def _find(tree, d, obj, cfg, depth=0):
     return None
 
 
+DIR_VAR = re.compile(r"(obj|subdir|core|drivers|libs|net|virt)-"
+                     r"(y|m|\$\(CONFIG_\w+\)|\$\(subst m,y,\$\(CONFIG_\w+\)\))")
+
+
+def _dir_naming(tree, d, cfg):
+    """The directory whose Makefile descends into d, None when none does in
+    this configuration. Makefiles name a directory from its parent
+    ("cio/"), from further up ("char/ipmi/" in drivers/), or, for arch/x86,
+    with its path from the top ("arch/x86/pci/" in arch/x86/Makefile)."""
+    a = os.path.dirname(d)
+    while a:
+        names = {d[len(a) + 1:] + "/", d + "/"}
+        for var, words, conds in _makefile_rules(tree, a):
+            if not names & set(words) or not _conds_true(conds, cfg):
+                continue
+            m = DIR_VAR.fullmatch(var)
+            if not m or _cond(m.group(2), cfg):
+                return a  # a form not understood counts as built (best effort)
+        a = os.path.dirname(a)
+    return None
+
+
 def _dir_built(tree, d, cfg):
-    """Is directory d descended into in this configuration (best effort)?"""
-    while d and "/" in d:
-        parent, base = os.path.dirname(d), os.path.basename(d)
-        seen = False
-        for var, words, conds in _makefile_rules(tree, parent):
-            if base + "/" in words and _conds_true(conds, cfg):
-                seen = True
-                m = re.fullmatch(r"(obj|subdir)-(y|m|\$\(CONFIG_\w+\))", var)
-                if m and _cond(m.group(2), cfg):
-                    break
-        else:
-            if seen:
-                return False
-        d = parent
+    """Is directory d descended into in this configuration (best effort)? A
+    directory no Makefile above names is not: drivers/Makefile has no s390/."""
+    while "/" in d and d != "arch/x86":
+        d = _dir_naming(tree, d, cfg)
+        if d is None:
+            return False
     return True
 
 
 def unit_target(tree, unit, cfg):
-    """'vmlinux', a module name, 'lib' or None (not built in this configuration)."""
-    d, base = os.path.dirname(unit), os.path.basename(unit)[:-2] + ".o"
-    found = _find(tree, d, base, cfg)
-    if not found and d:
-        found = _find(tree, os.path.dirname(d), os.path.basename(d) + "/" + base, cfg)
+    """'vmlinux', a module name, 'lib' or None (not built in this configuration).
+    The object is listed by its directory's Makefile or, with a path, by one
+    above (i915's Makefile lists display/intel_dp.o); that Makefile's
+    directory must be built."""
+    d, rel = os.path.dirname(unit), os.path.basename(unit)[:-2] + ".o"
+    for _ in range(3):
+        found = _find(tree, d, rel, cfg)
+        if found or not d:
+            break
+        d, rel = os.path.dirname(d), os.path.basename(d) + "/" + rel
     if not found or not _dir_built(tree, d, cfg):
         return None
     kind, name = found
