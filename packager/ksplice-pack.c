@@ -6,7 +6,7 @@
  *   ksplice-pack diff [--json] UNIT PRE.o POST.o
  *   ksplice-pack build --id=ID --target=T [--description=TEXT] --out=DIR
  *                      [--allow-data-changes] [--provided=NAME ...]
- *                      [--keep-new] UNIT PRE.o POST.o [...]
+ *                      [--keep-new] [--import-ns=NS ...] UNIT PRE.o POST.o [...]
  *
  * build writes DIR/pre.c, DIR/new.c, DIR/code_<n>.o (one per unit with
  * changes) and DIR/manifest.json. Exit status: 0 done, 1 error, 2 usage,
@@ -20,6 +20,8 @@
  * new cdrom_probe_write_features): not a label to find in the running
  * kernel, ksplice-apply binds it to the other new module. --keep-new builds
  * a target whose only changes are new functions (another target calls them).
+ * --import-ns=NS: the new module imports symbol namespace NS (the units call
+ * an export of NS that they do not import themselves).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -44,6 +46,7 @@ static int usage(void)
 		"usage: ksplice-pack diff [--json] UNIT PRE.o POST.o\n"
 		"       ksplice-pack build --id=ID --target=T [--description=TEXT] --out=DIR\n"
 		"                          [--allow-data-changes] [--provided=NAME ...] [--keep-new]\n"
+		"                          [--import-ns=NS ...]\n"
 		"                          UNIT PRE.o POST.o [UNIT PRE.o POST.o ...]\n");
 	return 2;
 }
@@ -158,6 +161,8 @@ struct build_opts {
 	int keep_new;		/* only new functions is a change */
 	const char **provided;	/* by another target's new module */
 	size_t nr_provided;
+	const char **import_ns;	/* namespaces the new module imports */
+	size_t nr_import_ns;
 };
 
 static int parse_build(int *argc, char ***argv, struct build_opts *o)
@@ -179,6 +184,8 @@ static int parse_build(int *argc, char ***argv, struct build_opts *o)
 			o->keep_new = 1;
 		else if (!strncmp(a, "--provided=", 11) && a[11])
 			o->provided[o->nr_provided++] = a + 11;
+		else if (!strncmp(a, "--import-ns=", 12) && a[12])
+			o->import_ns[o->nr_import_ns++] = a + 12;
 		else
 			return -1;
 		(*argc)--;
@@ -261,12 +268,16 @@ static int cmd_build(int argc, char **argv)
 	int n, i, rc;
 
 	o.provided = calloc((size_t)argc + 1, sizeof(*o.provided));
-	if (!o.provided) {
+	o.import_ns = calloc((size_t)argc + 1, sizeof(*o.import_ns));
+	if (!o.provided || !o.import_ns) {
 		fprintf(stderr, "ksplice-pack: out of memory\n");
+		free(o.provided);
+		free(o.import_ns);
 		return 1;
 	}
 	if (parse_build(&argc, &argv, &o)) {
 		free(o.provided);
+		free(o.import_ns);
 		return usage();
 	}
 	n = argc / 3;
@@ -277,11 +288,12 @@ static int cmd_build(int argc, char **argv)
 		free(st);
 		free(units);
 		free(o.provided);
+		free(o.import_ns);
 		return 1;
 	}
 	rc = build_units(st, units, n, argv, &o);
 	u = (struct ksp_update){ o.id, o.target, o.description, units, (size_t)n,
-				 o.provided, o.nr_provided };
+				 o.provided, o.nr_provided, o.import_ns, o.nr_import_ns };
 	if (!rc)
 		rc = write_file(o.out, "pre.c", &u, ksp_write_pre_c) ||
 		     write_file(o.out, "new.c", &u, ksp_write_new_c) ||
@@ -291,6 +303,7 @@ static int cmd_build(int argc, char **argv)
 	free(st);
 	free(units);
 	free(o.provided);
+	free(o.import_ns);
 	return rc;
 }
 

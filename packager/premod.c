@@ -438,12 +438,18 @@ static void put_exported_ns(FILE *f, const struct kelf *k)
  * The symbol namespaces the target's units import (MODULE_IMPORT_NS, kept in
  * their .modinfo as "import_ns=NS", "modname.import_ns=NS" when built in):
  * the new code calls the same exports, and modpost and the module loader
- * refuse a namespaced symbol that is not imported.
+ * refuse a namespaced symbol that is not imported. A unit of a module calls
+ * its module's own namespaced exports without an import (iwlwifi's
+ * queue/tx.c calls __iwl_err of IWLWIFI): ksplice-create names those
+ * (--import-ns, from the tree's Module.symvers).
  */
 static void put_import_ns(FILE *f, const struct ksp_update *u)
 {
 	static const char key[] = "import_ns=";
 	size_t ui, off, len;
+
+	for (ui = 0; ui < u->nr_import_ns; ui++)
+		fprintf(f, "MODULE_IMPORT_NS(%s);\n", u->import_ns[ui]);
 
 	for (ui = 0; ui < u->nr_units; ui++) {
 		const struct kelf *k = u->units[ui].post;

@@ -27,6 +27,9 @@ struct ksp_update {
 	/* new functions of the update's other targets: not labels */
 	const char *const *provided;
 	size_t nr_provided;
+	/* symbol namespaces of the exports the units use (Module.symvers) */
+	const char *const *import_ns;
+	size_t nr_import_ns;
 };
 
 int ksp_write_pre_c(FILE *f, const struct ksp_update *u, char *err, size_t errlen);

@@ -1,5 +1,5 @@
 #!/bin/bash
-# A 6-patch sample of the security-fix corpus (eval/, issue 7) end to end:
+# A 7-patch sample of the security-fix corpus (eval/, issue 7) end to end:
 # the corpus is made from Debian's packages, each fix becomes an update with
 # ksplice-create, and the stock kernel in the VM applies and undoes each one,
 # console clean. The five: an ocfs2 (module) fix whose local data once made
@@ -10,14 +10,18 @@
 # acpi scan.c's, whose dynamic-debug descriptor is pinned by run-pre
 # matching after references to merged strings that kallsyms does not know,
 # and scsi sr.c's, created with cdrom.c's: sr_mod's new code calls a function
-# new in cdrom's new module (a cross-target call, bound at apply).
+# new in cdrom's new module (a cross-target call, bound at apply), and
+# iwlwifi's queue/tx.c (CVE-2024-36922), whose new code calls __iwl_err,
+# exported by its own module into namespace IWLWIFI: the update module
+# must import it (modpost refused it before).
 . "$KSPLICE_TOP/tests/lib/tap.sh"
-tap_plan 9
+tap_plan 10
 state=$(mktemp -d)
 trap 'rm -rf "$state"' EXIT
 out=$KSPLICE_TOP/build/eval-sample
 rm -rf "$out"
-files=fs/ocfs2/resize.c,net/ipv4/icmp.c,net/rxrpc/conn_event.c,arch/x86/kernel/cpu/amd.c,drivers/acpi/scan.c,drivers/scsi/sr.c
+files=fs/ocfs2/resize.c,net/ipv4/icmp.c,net/rxrpc/conn_event.c,arch/x86/kernel/cpu/amd.c,drivers/acpi/scan.c,drivers/scsi/sr.c,\
+drivers/net/wireless/intel/iwlwifi/queue/tx.c
 "$KSPLICE_TOP/eval/run-eval" --only "$files" --state "$state" --results "$out" \
 	>"$state/run.log" 2>&1
 rc=$?

@@ -6,9 +6,10 @@
 # function): which functions differ, how the
 # new-code object references the pre build's static locals, strings and new
 # statics, the generated pre/new sources, and the exit codes for no change,
-# changed data and bad input; a renumbered BTF_ID symbol; --provided and --keep-new.
+# changed data and bad input; a renumbered BTF_ID symbol; --provided, --keep-new
+# and --import-ns.
 . "$KSPLICE_TOP/tests/lib/tap.sh"
-tap_plan 35
+tap_plan 36
 make -C "$KSPLICE_TOP/packager" >/dev/null || { tap_plan 1; tap_ok 0 "packager builds"; exit 1; }
 P=$KSPLICE_TOP/packager/ksplice-pack
 F=$KSPLICE_TOP/tests/packager/fixtures
@@ -238,4 +239,10 @@ rc=$?
 $P build --id=fx000012 --target=vmlinux --keep-new --out=out12 w.c w_pre.o w_post.o >/dev/null 2>&1
 tap_ok "$([ $rc = 3 ] && [ $? = 0 ] && readelf -sW out12/code_0.o | grep -qE "FUNC +GLOBAL +DEFAULT +[0-9]+ first$" && echo 1)" \
 	"--keep-new: only a new function is a change (exit 3 without it)"
+# --import-ns: the new module imports a namespace its unit's module exports
+# into (iwlwifi's queue/tx.c calls __iwl_err of IWLWIFI)
+mkdir out13
+$P build --id=fx000013 --target=sr_mod --import-ns=IWLWIFI --out=out13 v.c v_pre.o v_post.o >/dev/null 2>&1
+tap_ok "$([ $? = 0 ] && grep -qx 'MODULE_IMPORT_NS(IWLWIFI);' out13/new.c &&
+	! grep -q MODULE_IMPORT_NS out10/new.c && echo 1)" "--import-ns=IWLWIFI: new.c imports it"
 tap_finish
