@@ -5,7 +5,7 @@
 # other .c changes it must be created with, and how a fallback patch loses a
 # header. Fast: no kernel tree.
 . "$KSPLICE_TOP/tests/lib/tap.sh"
-tap_plan 24
+tap_plan 25
 python3 - "$KSPLICE_TOP" <<'PY'
 import importlib.machinery, importlib.util, os, sys, tempfile
 top = sys.argv[1]
@@ -282,5 +282,16 @@ with tempfile.TemporaryDirectory() as d:
                            "include/rdma/ib_verbs.h": "patches/o.patch"},
        "grow_group: the header an error in ./include points into, and the one removing the "
        "redefined struct (%s)" % parts)
+
+# run-eval --report of a stopped run: what is not finished is in no rate
+rows = [{"outcome": "update created", "vm": "applied and undone", "create_seconds": 1},
+        {"outcome": "update created", "create_seconds": 2},
+        {"outcome": re_.PENDING},
+        {"outcome": "needs custom code", "reason": "[layout] x", "create_seconds": 3}]
+s = re_.summarize(rows, "w")
+ok(s["pending"] == 2 and s["rate_applied_of_code_changes"] == 0.5 and
+   [k for k, _ in s["reasons"]] == ["needs custom code: [layout] x"],
+   "summarize: a patch not created yet, or not yet run in the VM, is pending, in no rate "
+   "and no reason (%s)" % s["rate_applied_of_code_changes"])
 sys.exit(0 if all(results) else 1)
 PY
