@@ -5,7 +5,7 @@
 # other .c changes it must be created with, and how a fallback patch loses a
 # header. Fast: no kernel tree.
 . "$KSPLICE_TOP/tests/lib/tap.sh"
-tap_plan 25
+tap_plan 26
 python3 - "$KSPLICE_TOP" <<'PY'
 import importlib.machinery, importlib.util, os, sys, tempfile
 top = sys.argv[1]
@@ -282,6 +282,21 @@ with tempfile.TemporaryDirectory() as d:
                            "include/rdma/ib_verbs.h": "patches/o.patch"},
        "grow_group: the header an error in ./include points into, and the one removing the "
        "redefined struct (%s)" % parts)
+
+# iscsi_target_nego.c adds an argument four lines below the call's name,
+# above the diff's three context lines: the new file says what it continues
+new_c = ("int f(void)\n{\n\tret = iscsi_encode_text_output(\n\t\tSENDER,\n\t\tbuf,\n"
+         "\t\t&len,\n\t\tMAX,\n\t\tlist);\n}\n")
+c_nego = ("--- a/n.c\n+++ b/n.c\n@@ -4,4 +4,5 @@\n \t\tSENDER,\n \t\tbuf,\n \t\t&len,\n"
+          "+\t\tMAX,\n \t\tlist);\n")
+h_params = ("--- a/p.h\n+++ b/p.h\n@@ -1,2 +1,2 @@\n"
+            "-extern int iscsi_encode_text_output(u8, u8, char *, u32 *,\n"
+            "+extern int iscsi_encode_text_output(u8, u8, char *, u32 *, u32,\n"
+            " \t\t\tstruct iscsi_param_list *, bool);\n")
+old_c = new_c.replace("\t\tMAX,\n", "")
+ok(mc.needed_headers(c_nego, old_c, new_c, [], [("p.h", h_params)]) == ["p.h"] and
+   mc.needed_headers(c_nego, old_c, "", [], [("p.h", h_params)]) == [],
+   "a changed argument line continues a call named above the diff's context (iscsi_target_nego.c)")
 
 # run-eval --report of a stopped run: what is not finished is in no rate
 rows = [{"outcome": "update created", "vm": "applied and undone", "create_seconds": 1},
