@@ -1,12 +1,13 @@
 #!/bin/bash
 # kbuild/preprocessed_source.py: which differences between two preprocessed
-# sources of a unit cannot change its code. A static inline function that
-# nothing else in the unit names (or only other such functions) emits no
-# code, so adding or changing one changes nothing (ppp_defs.h's new
-# ppp_skb_is_compressed_proto reached 119 units and made them all
-# "compiled"); everything else still counts. Synthetic gcc -E output; fast.
+# sources of a unit cannot change its code. A static inline function, a
+# function declaration or a struct definition that nothing else in the unit
+# names (or only other such definitions) emits no code, so adding or
+# changing one changes nothing (ppp_defs.h's new ppp_skb_is_compressed_proto
+# reached 119 units and made them all "compiled"); everything else still
+# counts. Synthetic gcc -E output; fast.
 . "$KSPLICE_TOP/tests/lib/tap.sh"
-tap_plan 10
+tap_plan 15
 python3 - "$KSPLICE_TOP" <<'PY'
 import os, sys, tempfile
 sys.path.insert(0, os.path.join(sys.argv[1], "kbuild"))
@@ -62,5 +63,16 @@ ok(not same(INL + "int (*fp(void))(int)\n{\n return 0;\n}\n"),
    "a head that is not one plain parameter list is kept (conservative)")
 ok(not same("static int not_inline(int x)\n{\n return x;\n}\n"),
    "a static function that is not inline counts (gcc warns, may still emit it)")
+ok(same("extern int declared(int x, char *p);\nvoid also(void);\n"),
+   "added function declarations nothing calls cannot change the code")
+ok(same("struct iter {\n int a;\n};\n" + INL + "int iter_next(struct iter *i)\n{\n return i->a;\n}\n"
+        "void iter_start(struct iter *i);\n", "start"),
+   "a struct named only by unused inlines and declarations is unused too (ib_block_iter)")
+ok(not digest(BASE) == digest(BASE.replace("int a;", "long a;")),
+   "a change to a struct the unit's code uses counts")
+ok(not same("struct outer {\n struct inner { int x; } m;\n};\nint h(void)\n{\n return sizeof(struct inner);\n}\n"),
+   "a struct defining another tagged struct is kept (the other may be used)")
+ok(not same("int (*fp)(int);\n") and not same("int var;\n"),
+   "variables, even a function pointer one, count (a tentative definition emits data)")
 sys.exit(0 if all(results) else 1)
 PY
