@@ -92,9 +92,11 @@ def patch_files(text, tree, patch_file):
                             files.append(rel)
                         break
             for old, new in pairs:
-                if old == "/dev/null" or new == "/dev/null":
-                    raise TreeError(f"the patch creates or deletes a file ({new}): "
-                                    "not supported")
+                # a new header is just more source (rdma/iter.h); a new or
+                # removed unit would be a new or removed object
+                if (old == "/dev/null" and not new.endswith(".h")) or new == "/dev/null":
+                    raise TreeError(f"the patch creates or deletes a file "
+                                    f"({new if new != '/dev/null' else old}): not supported")
             return files, strip
         outputs.append(p.stdout)
     raise TreeError("the patch does not apply to the tree:\n" + outputs[0].strip())

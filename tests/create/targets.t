@@ -3,7 +3,9 @@
 # layout, manifest, module metadata), a module target (fs/fat/misc.c is built
 # into fat.ko) and a header-only change (fs/fat/fat.h: the units that include
 # it are found and preprocessed; only the 2 that call the changed inline are
-# compiled, and only the functions whose code changed are in the update), a header-only change reaching 112 units (a device id changed in
+# compiled, and only the functions whose code changed are in the update), a
+# new header that fat.h includes (the tree is restored without it), a
+# header-only change reaching 112 units (a device id changed in
 # drivers/hid/hid-ids.h: they are preprocessed before and after, and only
 # hid-alps.c, whose preprocessed source changes, is compiled; its id table
 # changed, which needs custom code: exit 67), a helper added to
@@ -11,7 +13,7 @@
 # update with two targets (vmlinux and fat). The tree is unchanged afterwards.
 . "$KSPLICE_TOP/tests/lib/tap.sh"
 . "$KSPLICE_TOP/kbuild/common.sh"
-tap_plan 29
+tap_plan 30
 tree=$(ks_kernel_dir)/linux
 create=$KSPLICE_TOP/kbuild/ksplice-create
 P=$KSPLICE_TOP/tests/create/patches
@@ -87,6 +89,17 @@ tap_ok "$(grep -q "2 of the 9 preprocess differently and are compiled; the other
 	grep -q "2 unit(s) to compile: fs/fat/file.c \[fat\], fs/fat/inode.c \[fat\]$" hdr.log && echo 1)" \
 	"header change: the 7 includers that do not call the inline (msdos, vfat, 5 of fat) are not compiled"
 [ -n "$(grep "2 unit(s) to compile" hdr.log)" ] || sed 's/^/# /' hdr.log | tail -20
+
+# a new header (created from /dev/null) that fat.h includes: the 9
+# includers are preprocessed with it and without it, and reverting the patch
+# removes it (patch -R -E; before, it was left empty and refused as a
+# difference after reverting); its inline is unused, so 7 of the 9 drop out
+"$create" --id=nhf00001 --patch="$P/header-new-file.patch" "$tree" >nhf.log 2>&1
+rc=$?
+tap_ok "$([ "$rc" = 66 ] && grep -q "(7 of them differ only in definitions they do not use)" nhf.log &&
+	[ ! -e "$tree/fs/fat/fat_helpers.h" ] && echo 1)" \
+	"new header: preprocessed with and without it, no change (exit 66, got $rc), removed afterwards"
+[ "$rc" = 66 ] || sed 's/^/# /' nhf.log | tail -10
 
 # a header included by 112 built units, one of which uses the changed macro
 # (in alps_probe and in its id table, which the analyzer refuses: the running

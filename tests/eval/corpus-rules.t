@@ -5,7 +5,7 @@
 # other .c changes it must be created with, and how a fallback patch loses a
 # header. Fast: no kernel tree.
 . "$KSPLICE_TOP/tests/lib/tap.sh"
-tap_plan 26
+tap_plan 27
 python3 - "$KSPLICE_TOP" <<'PY'
 import importlib.machinery, importlib.util, os, sys, tempfile
 top = sys.argv[1]
@@ -297,6 +297,14 @@ old_c = new_c.replace("\t\tMAX,\n", "")
 ok(mc.needed_headers(c_nego, old_c, new_c, [], [("p.h", h_params)]) == ["p.h"] and
    mc.needed_headers(c_nego, old_c, "", [], [("p.h", h_params)]) == [],
    "a changed argument line continues a call named above the diff's context (iscsi_target_nego.c)")
+
+# kernel/fork.c's fix includes <linux/randomize_kstack.h>, which it did not
+# include before: the old tree's include scan cannot tie them
+inc = mc.added_includes("+#include <linux/randomize_kstack.h>\n+#include \"smpboot.h\"\n"
+                        " #include <linux/sched.h>\n", "kernel/fork.c")
+ok("include/linux/randomize_kstack.h" in inc and "kernel/smpboot.h" in inc and
+   not any("sched.h" in h for h in inc),
+   "a .c change's new #include lines name headers it may need (%d paths)" % len(inc))
 
 # run-eval --report of a stopped run: what is not finished is in no rate
 rows = [{"outcome": "update created", "vm": "applied and undone", "create_seconds": 1},
