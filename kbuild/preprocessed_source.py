@@ -38,9 +38,11 @@ _CALLED_NAME = re.compile(rb"([A-Za-z_]\w*)\s*\(")
 
 
 def _source_lines(path):
-    """The file without line markers and blank lines (gcc -E output)."""
+    """The file without line markers and blank lines (gcc -E output); a
+    #pragma stays (pack changes a layout)."""
     with open(path, "rb") as f:
-        return b"".join(ln for ln in f if ln.strip() and not ln.startswith(b"#"))
+        return b"".join(ln for ln in f if ln.strip() and
+                        (not ln.startswith(b"#") or ln.startswith(b"#pragma")))
 
 
 def _top_level_items(text):

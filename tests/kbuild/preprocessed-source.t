@@ -7,7 +7,7 @@
 # reached 119 units and made them all "compiled"); everything else still
 # counts. Synthetic gcc -E output; fast.
 . "$KSPLICE_TOP/tests/lib/tap.sh"
-tap_plan 15
+tap_plan 16
 python3 - "$KSPLICE_TOP" <<'PY'
 import os, sys, tempfile
 sys.path.insert(0, os.path.join(sys.argv[1], "kbuild"))
@@ -74,5 +74,6 @@ ok(not same("struct outer {\n struct inner { int x; } m;\n};\nint h(void)\n{\n r
    "a struct defining another tagged struct is kept (the other may be used)")
 ok(not same("int (*fp)(int);\n") and not same("int var;\n"),
    "variables, even a function pointer one, count (a tentative definition emits data)")
+ok(not same("#pragma pack(1)\n", "start"), "a #pragma counts (pack changes layouts)")
 sys.exit(0 if all(results) else 1)
 PY
