@@ -30,17 +30,27 @@ static int load_relas(struct kelf *k, Elf_Scn *scn, const GElf_Shdr *sh, int ind
 	target->relas = calloc(n ? n : 1, sizeof(*target->relas));
 	if (!target->relas)
 		return -1;
+	target->nr_relas = 0;
 	for (i = 0; i < n; i++) {
+		struct kelf_rela *out = &target->relas[target->nr_relas];
 		GElf_Rela r;
 
 		if (!gelf_getrela(d, (int)i, &r))
 			return -1;
-		target->relas[i].offset = r.r_offset;
-		target->relas[i].type = (uint32_t)GELF_R_TYPE(r.r_info);
-		target->relas[i].sym = (uint32_t)GELF_R_SYM(r.r_info);
-		target->relas[i].addend = r.r_addend;
+		/*
+		 * R_X86_64_NONE writes no byte (mlx5's cmd_exec has one, from a
+		 * ".reloc", against its cold part): nothing to compare, label
+		 * or relocate.
+		 */
+		if (GELF_R_TYPE(r.r_info) == R_X86_64_NONE)
+			continue;
+		out->offset = r.r_offset;
+		out->type = (uint32_t)GELF_R_TYPE(r.r_info);
+		out->sym = (uint32_t)GELF_R_SYM(r.r_info);
+		out->addend = r.r_addend;
+		target->nr_relas++;
 	}
-	target->nr_relas = n;
+	n = target->nr_relas;
 	target->rela_index = index;
 	qsort(target->relas, n, sizeof(*target->relas), cmp_rela);
 	return 0;

@@ -7,9 +7,9 @@
 # new-code object references the pre build's static locals, strings and new
 # statics, the generated pre/new sources, and the exit codes for no change,
 # changed data and bad input; a renumbered BTF_ID symbol; --provided, --keep-new
-# and --import-ns.
+# and --import-ns; an R_X86_64_NONE relocation.
 . "$KSPLICE_TOP/tests/lib/tap.sh"
-tap_plan 36
+tap_plan 37
 make -C "$KSPLICE_TOP/packager" >/dev/null || { tap_plan 1; tap_ok 0 "packager builds"; exit 1; }
 P=$KSPLICE_TOP/packager/ksplice-pack
 F=$KSPLICE_TOP/tests/packager/fixtures
@@ -245,4 +245,18 @@ mkdir out13
 $P build --id=fx000013 --target=sr_mod --import-ns=IWLWIFI --out=out13 v.c v_pre.o v_post.o >/dev/null 2>&1
 tap_ok "$([ $? = 0 ] && grep -qx 'MODULE_IMPORT_NS(IWLWIFI);' out13/new.c &&
 	! grep -q MODULE_IMPORT_NS out10/new.c && echo 1)" "--import-ns=IWLWIFI: new.c imports it"
+# an R_X86_64_NONE relocation in a changed function (mlx5's cmd_exec has one,
+# against its cold part): it writes no byte, so it is no relocation of the
+# pre code (the core refused such pre code: "bad range or relocation")
+for v in 1 2; do
+	printf 'extern int other(int);\nint nonerel(int x)\n{\n\tasm volatile(".reloc ., R_X86_64_NONE, other");\n\treturn other(x) + %s;\n}\n' $v >n$v.c
+	gcc -O2 -fno-pic -mcmodel=kernel -ffunction-sections -fdata-sections -c n$v.c -o n$v.o
+done
+mkdir out14
+$P build --id=fx000014 --target=vmlinux --out=out14 n.c n1.o n2.o >/dev/null 2>&1
+rc=$?
+tap_ok "$([ $rc = 0 ] && readelf -rW n1.o | grep -q R_X86_64_NONE &&
+	! sed -n '/_relocs\[\] = {/,/^};/p' out14/pre.c | grep -qE '^\s*\{ [0-9]+, 0,' &&
+	sed -n '/_relocs\[\] = {/,/^};/p' out14/pre.c | grep -q '"other"' && echo 1)" \
+	"an R_X86_64_NONE relocation is left out of the pre code's relocations (exit $rc)"
 tap_finish
