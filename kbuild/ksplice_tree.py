@@ -187,9 +187,13 @@ def _cond(var_cond, cfg):
     return None
 
 
+# the condition part of a kbuild variable that _cond() understands
+VAR_COND = r"y|m|\$\(CONFIG_\w+\)|\$\(subst m,y,\$\(CONFIG_\w+\)\)"
+
+
 def _find_var(tree, d, var, cfg, depth):
     """What an object listed in kbuild variable var of d's Makefile links into."""
-    m = re.fullmatch(r"(.+)-(y|m|objs|\$\(CONFIG_\w+\)|\$\(subst m,y,\$\(CONFIG_\w+\)\))", var)
+    m = re.fullmatch(r"(.+)-(objs|%s)" % VAR_COND, var)
     if not m or depth > 6:
         return None
     prefix, c = m.group(1), _cond(m.group(2), cfg)
@@ -229,8 +233,7 @@ def _find(tree, d, obj, cfg, depth=0):
     return None
 
 
-DIR_VAR = re.compile(r"(obj|subdir|core|drivers|libs|net|virt)-"
-                     r"(y|m|\$\(CONFIG_\w+\)|\$\(subst m,y,\$\(CONFIG_\w+\)\))")
+DIR_VAR = re.compile(r"(obj|subdir|core|drivers|libs|net|virt)-(%s)" % VAR_COND)
 
 
 def _dir_naming(tree, d, cfg):
