@@ -281,9 +281,13 @@ def unit_target(tree, unit, cfg):
     return kind if kind != "module" else name.replace("-", "_")
 
 
+# Where <name> of an #include <name> is looked for, most specific first.
+INCLUDE_ROOTS = ("include/uapi/", "include/", "arch/x86/include/uapi/",
+                 "arch/x86/include/generated/", "arch/x86/include/")
+
+
 def _include_names(header):
-    for pre in ("include/uapi/", "include/", "arch/x86/include/uapi/",
-                "arch/x86/include/generated/", "arch/x86/include/"):
+    for pre in INCLUDE_ROOTS:
         if header.startswith(pre):
             return header[len(pre):], None
     return os.path.basename(header), os.path.dirname(header)
