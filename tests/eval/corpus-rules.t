@@ -5,7 +5,7 @@
 # other .c changes it must be created with, and how a fallback patch loses a
 # header. Fast: no kernel tree.
 . "$KSPLICE_TOP/tests/lib/tap.sh"
-tap_plan 27
+tap_plan 31
 python3 - "$KSPLICE_TOP" <<'PY'
 import importlib.machinery, importlib.util, os, sys, tempfile
 top = sys.argv[1]
@@ -47,7 +47,7 @@ c_def = """--- a/x.c
 +			   const struct intel_crtc_state *new_crtc_state)
  {
 """
-ok(mc.needed_headers(c_def, "", "", ["intel_wm_state_verify"], [("x.h", h_proto)]) == ["x.h"],
+ok(mc.needed_headers(c_def, "", "", ["intel_wm_state_verify"], [mc.header_change("x.h", h_proto)]) == ["x.h"],
    "the header with the prototype of a function the .c changes is needed")
 
 # hci_sync.c drops hci_request.h, whose macro moves to hci_sync.h
@@ -77,7 +77,7 @@ c_inc = """--- a/hci_sync.c
  int hci_sync(void) { return HCI_REQ_PEND; }
 """
 got = mc.needed_headers(c_inc, "", "int hci_sync(void) { return HCI_REQ_PEND; }", [],
-                        [("hci_request.h", h_old), ("hci_sync.h", h_new), ("other.h", h_other)])
+                        [mc.header_change("hci_request.h", h_old), mc.header_change("hci_sync.h", h_new), mc.header_change("other.h", h_other)])
 ok(got == ["hci_sync.h"], "a .c dropping an #include needs the header its macro moved to (%s)" % got)
 
 # companions: tls_sw.c calls __tls_strp_done, which tls_strp.c adds
@@ -132,7 +132,7 @@ c_fp = """--- a/micron-st.c
 c_fp_new = "static int mt35xu512aba_post_sfdp_fixup(struct spi_nor *nor)\n{\n}\n" \
     "static const struct spi_nor_fixups f = {\n\t.post_sfdp = mt35xu512aba_post_sfdp_fixup,\n};\n"
 ok(mc.needed_headers(c_fp, c_fp_new.replace("static int", "static void"), c_fp_new,
-                    ["mt35xu512aba_post_sfdp_fixup"], [("core.h", h_fp)]) == ["core.h"],
+                    ["mt35xu512aba_post_sfdp_fixup"], [mc.header_change("core.h", h_fp)]) == ["core.h"],
    "the header changing the type of the member a changed function is assigned to is needed")
 # hid_report_raw_event gains a parameter: hid-core.c defines it, hid-gfrm.c
 # calls it (the argument line changes); hid-alps.c changes something else
@@ -157,9 +157,9 @@ c_alps = """--- a/hid-alps.c
 -	x = 1;
 +	x = 2;
 """
-protos = {"hid-core.c": mc.prototype_changes(h_hid, "", ["hid_report_raw_event"], [("hid.h", h_hid)]),
-          "hid-gfrm.c": mc.prototype_changes(c_gfrm, "", ["gfrm_raw_event"], [("hid.h", h_hid)]),
-          "hid-alps.c": mc.prototype_changes(c_alps, "", ["alps_raw_event"], [("hid.h", h_hid)])}
+protos = {"hid-core.c": mc.prototype_changes(h_hid, "", ["hid_report_raw_event"], [mc.header_change("hid.h", h_hid)]),
+          "hid-gfrm.c": mc.prototype_changes(c_gfrm, "", ["gfrm_raw_event"], [mc.header_change("hid.h", h_hid)]),
+          "hid-alps.c": mc.prototype_changes(c_alps, "", ["alps_raw_event"], [mc.header_change("hid.h", h_hid)])}
 recs = [{"file": f, "kept": True} for f in protos]
 mc.companions(recs, {f: set() for f in protos}, {f: set() for f in protos}, protos)
 ok([r["companions"] for r in recs] == [["hid-gfrm.c"], ["hid-core.c"], []],
@@ -195,10 +195,10 @@ h_tcp = """--- a/tcp.h
  	return (struct tcp_sock *)sk;
 """
 shared = mc.shared_prototypes({"tcp.c": {"tcp_sk", "WRITE_ONCE"}, "tcp_input.c": {"tcp_sk"}},
-                              {"tcp_rcv_established", "hid_report_raw_event"}, [h_tcp, h_hid, h_fp])
+                              {"tcp_rcv_established", "hid_report_raw_event"}, [mc.header_change(h, d) for h, d in (("tcp.h", h_tcp), ("hid.h", h_hid), ("core.h", h_fp))])
 ok(shared == {"tcp.c": set(), "tcp_input.c": set()},
    "a changed static inline or macro ties no files together (%s)" % shared)
-ok(mc.shared_prototypes({"x.c": {"post_sfdp"}}, set(), [h_fp]) == {"x.c": {"post_sfdp"}},
+ok(mc.shared_prototypes({"x.c": {"post_sfdp"}}, set(), [mc.header_change("core.h", h_fp)]) == {"x.c": {"post_sfdp"}},
    "a changed function pointer member does")
 
 # run-eval drops a header that ksplice-create refuses as included everywhere
@@ -294,8 +294,8 @@ h_params = ("--- a/p.h\n+++ b/p.h\n@@ -1,2 +1,2 @@\n"
             "+extern int iscsi_encode_text_output(u8, u8, char *, u32 *, u32,\n"
             " \t\t\tstruct iscsi_param_list *, bool);\n")
 old_c = new_c.replace("\t\tMAX,\n", "")
-ok(mc.needed_headers(c_nego, old_c, new_c, [], [("p.h", h_params)]) == ["p.h"] and
-   mc.needed_headers(c_nego, old_c, "", [], [("p.h", h_params)]) == [],
+ok(mc.needed_headers(c_nego, old_c, new_c, [], [mc.header_change("p.h", h_params)]) == ["p.h"] and
+   mc.needed_headers(c_nego, old_c, "", [], [mc.header_change("p.h", h_params)]) == [],
    "a changed argument line continues a call named above the diff's context (iscsi_target_nego.c)")
 
 # kernel/fork.c's fix includes <linux/randomize_kstack.h>, which it did not
@@ -305,6 +305,69 @@ inc = mc.added_includes("+#include <linux/randomize_kstack.h>\n+#include \"smpbo
 ok("include/linux/randomize_kstack.h" in inc and "kernel/smpboot.h" in inc and
    not any("sched.h" in h for h in inc),
    "a .c change's new #include lines name headers it may need (%d paths)" % len(inc))
+
+# xfrm.h adds "struct net *net," to the (*migrate) member, five lines below
+# its name: af_key.c and xfrm_user.c, which change the functions assigned to
+# it, need the header and each other (apart, each leaves the other's
+# callback with the old type)
+old_h = ("struct xfrm_mgr {\n\tint (*migrate)(const struct xfrm_selector *sel,\n"
+         "\t\t\tu8 dir, u8 type,\n\t\t\tconst struct xfrm_migrate *m,\n\t\t\tint num_bundles,\n"
+         "\t\t\tconst struct xfrm_kmaddress *k,\n\t\t\tconst struct xfrm_encap_tmpl *encap);\n};\n")
+new_h = old_h.replace("*k,\n", "*k,\n\t\t\tstruct net *net,\n")
+h_mgr = ("--- a/xfrm.h\n+++ b/xfrm.h\n@@ -4,4 +4,5 @@\n \t\t\tconst struct xfrm_migrate *m,\n"
+         " \t\t\tint num_bundles,\n \t\t\tconst struct xfrm_kmaddress *k,\n+\t\t\tstruct net *net,\n"
+         " \t\t\tconst struct xfrm_encap_tmpl *encap);\n")
+mgr = mc.header_change("xfrm.h", h_mgr, old_h, new_h)
+c_new = {f: "static int %s(int k, struct net *net)\n{\n}\nstatic struct xfrm_mgr m = {\n"
+            "\t.migrate = %s,\n};\n" % (fn, fn)
+         for f, fn in (("af_key.c", "pfkey_send_migrate"), ("xfrm_user.c", "xfrm_send_migrate"))}
+c_diff = {f: "--- a/%s\n+++ b/%s\n@@ -1,1 +1,1 @@\n-%s\n+%s\n" % (
+    f, f, t.splitlines()[0].replace(", struct net *net", ""), t.splitlines()[0])
+    for f, t in c_new.items()}
+fns = {"af_key.c": ["pfkey_send_migrate"], "xfrm_user.c": ["xfrm_send_migrate"]}
+ok(mc.needed_headers(c_diff["af_key.c"], "", c_new["af_key.c"], fns["af_key.c"], [mgr]) ==
+   ["xfrm.h"] and "migrate" in mgr.members and
+   "migrate" not in mc.header_change("xfrm.h", h_mgr).prototypes,
+   "a parameter line added to a function pointer member below the diff's context changes "
+   "its prototype (xfrm.h's (*migrate)): read from the header's text (%s)" % sorted(mgr.prototypes))
+protos = {f: mc.prototype_changes(c_diff[f], c_new[f], fns[f], [mgr]) for f in c_new}
+shared = mc.shared_prototypes(protos, set(), [mgr])
+recs = [{"file": f, "kept": True} for f in sorted(c_new)]
+mc.companions(recs, {f: set() for f in c_new}, {f: set() for f in c_new}, shared)
+ok([r["companions"] for r in recs] == [["xfrm_user.c"], ["af_key.c"]],
+   "... and the two implementations of the member are created together (%s)" % recs)
+
+# ocfs2_trace.h drops an argument of TRACE_EVENT(ocfs2_fault): mmap.c's new
+# call of trace_ocfs2_fault needs it; an event class changes its events
+h_trace = ("--- a/ocfs2_trace.h\n+++ b/ocfs2_trace.h\n@@ -1,5 +1,5 @@\n"
+           " TRACE_EVENT(ocfs2_fault,\n \tTP_PROTO(unsigned long long ino,\n"
+           "-\t\t void *area, void *page, unsigned long pgoff),\n"
+           "-\tTP_ARGS(ino, area, page, pgoff),\n"
+           "+\t\t void *page, unsigned long pgoff),\n+\tTP_ARGS(ino, page, pgoff),\n"
+           " \tTP_STRUCT__entry(\n")
+c_mmap = ("--- a/mmap.c\n+++ b/mmap.c\n@@ -1,2 +1,1 @@\n"
+          "-\ttrace_ocfs2_fault(ino,\n-\t\t\t  vma, vmf->page, vmf->pgoff);\n"
+          "+\ttrace_ocfs2_fault(ino, vmf->page, vmf->pgoff);\n")
+trace = mc.header_change("ocfs2_trace.h", h_trace)
+h_class = ("--- a/t.h\n+++ b/t.h\n@@ -1,3 +1,3 @@\n DECLARE_EVENT_CLASS(xs_socket_event,\n"
+           "-\tTP_PROTO(struct rpc_xprt *xprt),\n+\tTP_PROTO(struct rpc_xprt *xprt, int x),\n"
+           " \tTP_ARGS(xprt),\n")
+t_class = ("DECLARE_EVENT_CLASS(xs_socket_event,\n\tTP_PROTO(struct rpc_xprt *xprt, int x),\n"
+           "\tTP_ARGS(xprt),\n);\nDEFINE_EVENT(xs_socket_event, xs_connect, TP_PROTO(x), TP_ARGS(x));\n"
+           "DEFINE_EVENT(other_class, xs_other, TP_PROTO(x), TP_ARGS(x));\n")
+got = mc.header_change("t.h", h_class, "", t_class).prototypes
+h_gone = ("--- a/route.h\n+++ b/route.h\n@@ -1,5 +1,2 @@\n struct rtable *ip_route_output_flow(struct net *,\n"
+          " \t\t\t\t    const struct sock *sk);\n"
+          "-struct rtable *ip_route_output_tunnel(struct sk_buff *skb,\n"
+          "-\t\t\t\t      struct net_device *dev,\n-\t\t\t\t      u8 protocol, bool use_cache);\n")
+gone = mc.header_change("route.h", h_gone).prototypes
+ok(not gone, "a removed declaration is no changed prototype (route.h drops "
+   "ip_route_output_tunnel: %s)" % sorted(gone))
+ok(mc.needed_headers(c_mmap, "", "", [], [trace]) == ["ocfs2_trace.h"] and
+   "trace_ocfs2_fault" in trace.prototypes and "trace_xs_connect" in got and
+   "trace_xs_other" not in got,
+   "a changed TP_PROTO changes the prototype of trace_<event>, of each event of a class (%s)"
+   % sorted(got))
 
 # run-eval --report of a stopped run: what is not finished is in no rate
 rows = [{"outcome": "update created", "vm": "applied and undone", "create_seconds": 1},

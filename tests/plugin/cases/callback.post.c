@@ -1,0 +1,5 @@
+struct ops { int (*cb)(int a, long b); long n; };
+static int impl(int a, long b) { return a + 1; }
+struct ops my_ops = { .cb = impl, .n = 1 };
+int call(struct ops *o) { return o->cb(1, 2); }
+long get_n(struct ops *o) { return o->n; }
