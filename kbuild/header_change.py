@@ -404,16 +404,44 @@ def named_reach(tree, path, hunks, where):
     return Reach(sorted(set(names)), sorted(users))
 
 
+CALLBACK = re.compile(r"\(\s*\*\s*(\w+)\s*\)\s*\(")
+
+
+def _without_callback_parameters(item):
+    """A struct definition with the parameter lists of its function pointer
+    members left out: a callback's prototype is no layout (the plugin's
+    layout checksum agrees; xfrm.h's xfrm_mgr.migrate gains a parameter)."""
+    out, i = [], 0
+    for m in CALLBACK.finditer(item):
+        if m.start() < i:
+            continue
+        depth, j = 1, m.end()
+        while j < len(item) and depth:
+            depth += {"(": 1, ")": -1}.get(item[j], 0)
+            j += 1
+        out.append(item[i:m.end()] + ")")
+        i = j
+    return "".join(out) + item[i:]
+
+
 def changed_types(tree, path, hunks):
     """The structs and unions whose definition a header change rewrites
-    (fwnode.h's struct fwnode_handle): a layout change when objects exist."""
+    (fwnode.h's struct fwnode_handle), but for the parameters of callbacks:
+    a layout change when objects exist."""
     found = _read_change(tree, path, hunks)
     if found is None:
         return []
 
     def tagged(runs):
-        return {m.group(1) + " " + m.group(2) for _, items in runs for item in items
-                for m in [TAGGED.match(" ".join(item.split()))]
-                if m and m.group(1) in ("struct", "union")}
+        defs = {}
+        for _, items in runs:
+            for item in items:
+                flat = " ".join(item.split())
+                m = TAGGED.match(flat)
+                if m and m.group(1) in ("struct", "union"):
+                    defs.setdefault(m.group(1) + " " + m.group(2), set()).add(
+                        _without_callback_parameters(flat))
+        return defs
     _, runs, removed = found
-    return sorted(tagged(runs) & tagged(removed))
+    added, gone = tagged(runs), tagged(removed)
+    return sorted(t for t in set(added) & set(gone) if added[t] != gone[t])

@@ -48,7 +48,7 @@ print(" ".join(r.names + ["(named in %s)" % " ".join(r.users)] * bool(r.users)) 
 	[ "$got" = "$want" ] || tap_diag "got: $got"
 }
 
-tap_plan 24
+tap_plan 26
 check "new inline helper after a prototype" "foo_clear" "@@ -11,2 +11,7 @@
  int foo_get(struct foo *f);
 +
@@ -179,6 +179,35 @@ echo 'int m = FOO_MAX(1, 2);' >"$tmp/drivers/usemax.c"
 check "a removed macro a .c file names: that file is reached" \
 	"FOO_MIN (named in drivers/usemax.c)" "$remove_max"
 rm "$tmp/drivers/usemax.c"
+
+# Which structs a change rewrites, when the includers are too many to
+# compile (a layout change, needs custom code): a callback's parameters do not
+# count (xfrm.h's xfrm_mgr.migrate gains a struct net *)
+cat >"$tmp/include/linux/ops.h" <<'H'
+struct ops {
+	int (*migrate)(const struct sel *sel,
+		       int num_bundles,
+		       const struct tmpl *encap);
+	int n;
+};
+H
+types() { (cd "$KSPLICE_TOP/kbuild" && printf -- '--- a/include/linux/ops.h\n+++ b/include/linux/ops.h\n%s\n' "$1" |
+	python3 -c '
+import sys, header_change as hc
+print(hc.changed_types(sys.argv[1], "include/linux/ops.h",
+                       hc.file_hunks(sys.stdin.read(), "include/linux/ops.h", 1)))' "$tmp"); }
+got=$(types "@@ -2,4 +2,5 @@
+ 	int (*migrate)(const struct sel *sel,
+ 		       int num_bundles,
++		       struct net *net,
+ 		       const struct tmpl *encap);
+ 	int n;")
+tap_ok "$([ "$got" = "[]" ] && echo 1)" "a callback member gains a parameter: no layout change ($got)"
+got=$(types "@@ -5,2 +5,3 @@
+ 	int n;
++	int added;
+ };")
+tap_ok "$([ "$got" = "['struct ops']" ] && echo 1)" "a member added: a layout change ($got)"
 
 # Which units include a header: from kbuild's .cmd dependency lists in a
 # built tree (one with a vmlinux), else None (the include scan decides).
