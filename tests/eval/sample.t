@@ -2,7 +2,7 @@
 # A 7-patch sample of the security-fix corpus (eval/, issue 7) end to end:
 # the corpus is made from Debian's packages, each fix becomes an update with
 # ksplice-create, and the stock kernel in the VM applies and undoes each one,
-# console clean. The five: an ocfs2 (module) fix whose local data once made
+# console clean. The seven: an ocfs2 (module) fix whose local data once made
 # the packager write a garbage relocation offset (a crash in the module
 # loader), an rxrpc (module) fix whose module needs request_module() at load,
 # an icmp (vmlinux) fix linked to two CVEs, amd.c's fix, whose WARN_ONCE
