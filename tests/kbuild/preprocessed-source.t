@@ -7,7 +7,7 @@
 # reached 119 units and made them all "compiled"); everything else still
 # counts. Synthetic gcc -E output; fast.
 . "$KSPLICE_TOP/tests/lib/tap.sh"
-tap_plan 16
+tap_plan 17
 python3 - "$KSPLICE_TOP" <<'PY'
 import os, sys, tempfile
 sys.path.insert(0, os.path.join(sys.argv[1], "kbuild"))
@@ -75,5 +75,28 @@ ok(not same("struct outer {\n struct inner { int x; } m;\n};\nint h(void)\n{\n r
 ok(not same("int (*fp)(int);\n") and not same("int var;\n"),
    "variables, even a function pointer one, count (a tentative definition emits data)")
 ok(not same("#pragma pack(1)\n", "start"), "a #pragma counts (pack changes layouts)")
+
+# code_digests: read back from the cache by raw digest, computed only once
+cache = tempfile.mkdtemp()
+computed = []
+
+
+def compute(paths):
+    computed.extend(paths)
+    return [ps.code_digest(p) for p in paths]
+
+
+files = []
+for text in (BASE, BASE + "extern int declared(int x);\n"):
+    digest(text)
+    path = os.path.join(d, "%d.i" % n)
+    files.append((path, ps.raw_digest(path)))
+first = ps.code_digests(files, cache, compute)
+for path, _ in files:
+    os.unlink(path)  # the second call cannot read them
+second = ps.code_digests(files, cache, compute)
+ok(len(computed) == 2 and first == second and len(set(first.values())) == 1,
+   "code digests are computed once and read back from the cache by the raw digest "
+   "(%d computed)" % len(computed))
 sys.exit(0 if all(results) else 1)
 PY
