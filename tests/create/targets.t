@@ -9,11 +9,13 @@
 # drivers/hid/hid-ids.h: they are preprocessed before and after, and only
 # hid-alps.c, whose preprocessed source changes, is compiled; its id table
 # changed, which needs custom code: exit 67), a helper added to
-# <linux/string.h> and used by fs/fat/misc.c (only misc.c is compiled), and an
-# update with two targets (vmlinux and fat). The tree is unchanged afterwards.
+# <linux/string.h> and used by fs/fat/misc.c (only misc.c is compiled), an
+# update with two targets (vmlinux and fat), and a change to
+# security/selinux/status.c, whose object makes kbuild generate flask.h and
+# av_permissions.h (removed with it). The tree is unchanged afterwards.
 . "$KSPLICE_TOP/tests/lib/tap.sh"
 . "$KSPLICE_TOP/kbuild/common.sh"
-tap_plan 30
+tap_plan 32
 tree=$(ks_kernel_dir)/linux
 create=$KSPLICE_TOP/kbuild/ksplice-create
 P=$KSPLICE_TOP/tests/create/patches
@@ -23,7 +25,7 @@ trap 'rm -rf "$tmp"' EXIT
 cd "$tmp" || exit 1
 ks_lock_heavy
 state() {
-	(cd "$tree" && find kernel/printk fs/fat drivers/hid include/linux/string.h \( -type f -o -type l \) -print0 | sort -z |
+	(cd "$tree" && find kernel/printk fs/fat drivers/hid include/linux/string.h security/selinux \( -type f -o -type l \) -print0 | sort -z |
 		xargs -0 sha256sum | sha256sum)
 }
 before=$(state)
@@ -133,6 +135,15 @@ tar -xzf ksplice-two00001.tar.gz 2>/dev/null
 tap_ok "$([ "$(sort ksplice-two00001/contents 2>/dev/null | tr '\n' ' ')" = "fat ksplice_two00001_fat_pre.ko ksplice_two00001_fat_new.ko vmlinux ksplice_two00001_vmlinux_pre.ko ksplice_two00001_vmlinux_new.ko " ] && echo 1)" \
 	"two targets: contents has one line per target"
 tap_ok "$(ls ksplice-two00001/*.ko 2>/dev/null | wc -l | grep -qx 5 && echo 1)" "two targets: four update modules and the core"
+
+# compiling security/selinux/status.o makes kbuild generate flask.h and
+# av_permissions.h first: they are removed with the objects
+"$create" --id=sel00001 --patch="$P/selinux-status.patch" "$tree" >sel.log 2>&1
+rc=$?
+tap_ok "$([ "$rc" = 0 ] && echo 1)" "selinux: ksplice-create succeeds"
+[ "$rc" = 0 ] || sed 's/^/# /' sel.log | tail -20
+tap_ok "$([ ! -e "$tree/security/selinux/flask.h" ] && [ ! -e "$tree/security/selinux/av_permissions.h" ] && echo 1)" \
+	"selinux: the headers kbuild generated for status.o are removed"
 
 tap_ok "$([ "$(state)" = "$before" ] && echo 1)" "the tree is unchanged"
 tap_finish
