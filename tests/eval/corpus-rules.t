@@ -5,7 +5,7 @@
 # other .c changes it must be created with, and how a fallback patch loses a
 # header. Fast: no kernel tree.
 . "$KSPLICE_TOP/tests/lib/tap.sh"
-tap_plan 31
+tap_plan 32
 python3 - "$KSPLICE_TOP" <<'PY'
 import importlib.machinery, importlib.util, os, sys, tempfile
 top = sys.argv[1]
@@ -209,6 +209,16 @@ with tempfile.TemporaryDirectory() as d:
     text = open(re_.without_file(p, "include/linux/device.h", d)).read()
     ok("device.h" not in text and "x.c" in text and "OTHER_FLAG" in text,
        "without_file drops one file's section and keeps the others")
+    # fb_defio.c (603): a narrowed patch that an earlier run left in the
+    # state directory was taken as the name of the next one, emptying it
+    w = os.path.join(d, "state")
+    os.makedirs(w)
+    with open(os.path.join(w, "narrowed-1.patch"), "w") as f:
+        f.write("left by an earlier run")
+    first = re_.without_file(p, "include/linux/device.h", w)
+    text = open(re_.without_file(first, "other.h", w)).read()
+    ok("x.c" in text and "OTHER_FLAG" not in text and "device.h" not in text,
+       "a second header dropped after a run's leftovers keeps the rest")
     out = "ksplice-create: error: include/linux/device.h is included (transitively) by more than 400"
     ok(re_.too_wide(out) == "include/linux/device.h",
        "the too-wide refusal names the header to drop")
