@@ -5,9 +5,9 @@
 # other .c changes it must be created with, and how a fallback patch loses a
 # header. Fast: no kernel tree.
 . "$KSPLICE_TOP/tests/lib/tap.sh"
-tap_plan 32
+tap_plan 33
 python3 - "$KSPLICE_TOP" <<'PY'
-import importlib.machinery, importlib.util, os, sys, tempfile
+import importlib.machinery, importlib.util, json, os, sys, tempfile
 top = sys.argv[1]
 
 
@@ -378,6 +378,17 @@ ok(mc.needed_headers(c_mmap, "", "", [], [trace]) == ["ocfs2_trace.h"] and
    "trace_xs_other" not in got,
    "a changed TP_PROTO changes the prototype of trace_<event>, of each event of a class (%s)"
    % sorted(got))
+
+# run-eval --reuse: a committed row becomes a patch's saved result, without
+# the corpus fields and the tarball (not on this machine: never run again)
+with tempfile.TemporaryDirectory() as d:
+    row = {"n": 7, "file": "x.c", "cves": [], "functions": [], "patches_sha": "ab",
+           "outcome": "update created", "vm": "applied and undone", "tarball": "/gone.tar.gz"}
+    state = os.path.join(d, "x.c", "result.json")
+    res = re_.reuse_row(row, os.path.dirname(state), state)
+    ok(res == json.load(open(state)) and res["vm"] == "applied and undone" and
+       not {"n", "file", "tarball"} & set(res) and res["reused"],
+       "--reuse saves a committed row as the patch's result (%s)" % sorted(res))
 
 # run-eval --report of a stopped run: what is not finished is in no rate
 rows = [{"outcome": "update created", "vm": "applied and undone", "create_seconds": 1},
