@@ -5,7 +5,7 @@
 # other .c changes it must be created with, and how a fallback patch loses a
 # header. Fast: no kernel tree.
 . "$KSPLICE_TOP/tests/lib/tap.sh"
-tap_plan 33
+tap_plan 34
 python3 - "$KSPLICE_TOP" <<'PY'
 import importlib.machinery, importlib.util, json, os, sys, tempfile
 top = sys.argv[1]
@@ -292,6 +292,23 @@ with tempfile.TemporaryDirectory() as d:
                            "include/rdma/ib_verbs.h": "patches/o.patch"},
        "grow_group: the header an error in ./include points into, and the one removing the "
        "redefined struct (%s)" % parts)
+    # irdma's verbs.c, which no fix changes, fails: its own main.h (changed:
+    # it includes the new rdma/iter.h) comes with the group, a header it
+    # does not include does not
+    os.makedirs(os.path.join(d, "drivers/irdma"))
+    with open(os.path.join(d, "drivers/irdma/verbs.c"), "w") as f:
+        f.write('#include <linux/kernel.h>\n#include "main.h"\n#include "../core/ib.h"\n')
+    out = ("drivers/irdma/verbs.c:2308:30: error: storage size of \u2018biter\u2019 isn\u2019t known\n"
+           "Aborting: Applying the patch appears to break the kernel build")
+    parts = {}
+    grown = re_.grow_group(out, by_file["x.c"], by_file,
+                           {"drivers/irdma/main.h": "patches/b.patch",
+                            "drivers/core/ib.h": "patches/h.patch",
+                            "drivers/other/main.h": "patches/o.patch"},
+                           [], parts, used, d, tree=d)
+    ok(grown and parts == {"drivers/irdma/main.h": "patches/b.patch",
+                           "drivers/core/ib.h": "patches/h.patch"},
+       "grow_group: the changed local headers of a failing unit no fix changes (%s)" % parts)
 
 # iscsi_target_nego.c adds an argument four lines below the call's name,
 # above the diff's three context lines: the new file says what it continues
