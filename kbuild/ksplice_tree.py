@@ -286,6 +286,14 @@ INCLUDE_ROOTS = ("include/uapi/", "include/", "arch/x86/include/uapi/",
                  "arch/x86/include/generated/", "arch/x86/include/")
 
 
+def included_paths(rel, quote, name):
+    """The tree paths an #include in rel names: "name" is beside rel,
+    <name> under one of INCLUDE_ROOTS."""
+    if quote == '"':
+        return {os.path.normpath(os.path.join(os.path.dirname(rel), name))}
+    return {root + name for root in INCLUDE_ROOTS}
+
+
 def _include_names(header):
     for pre in INCLUDE_ROOTS:
         if header.startswith(pre):
