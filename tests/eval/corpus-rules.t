@@ -5,7 +5,7 @@
 # other .c changes it must be created with, and how a fallback patch loses a
 # header. Fast: no kernel tree.
 . "$KSPLICE_TOP/tests/lib/tap.sh"
-tap_plan 34
+tap_plan 36
 python3 - "$KSPLICE_TOP" <<'PY'
 import importlib.machinery, importlib.util, json, os, sys, tempfile
 top = sys.argv[1]
@@ -417,5 +417,29 @@ ok(s["pending"] == 2 and s["rate_applied_of_code_changes"] == 0.5 and
    [k for k, _ in s["reasons"]] == ["needs custom code: [layout] x"],
    "summarize: a patch not created yet, or not yet run in the VM, is pending, in no rate "
    "and no reason (%s)" % s["rate_applied_of_code_changes"])
+# run-eval reads why an update failed in the VM from ksplice-apply's output:
+# the abort code and the tasks found in the replaced code
+console = """EVAL-BEGIN e0776
+Ksplice update e0776: aborted (code_busy).
+A task was executing (or sleeping inside) a function this update
+are listed below as "command pid function". Try again when they have
+krfcommd 151 rfcomm_run
+EVAL-APPLY-FAILED e0776 11
+EVAL-END e0776
+EVAL-BEGIN e0029
+EVAL-NOLOAD e0029
+Ksplice update e0029: aborted (target_not_loaded).
+EVAL-APPLY-FAILED e0029 17
+EVAL-END e0029
+"""
+got = re_.parse_console(console, 0)
+ok(got["e0776"]["vm"] == "apply failed" and got["e0776"]["vm_status"] == 11 and
+   got["e0776"]["vm_reason"] == "code_busy: krfcommd 151 rfcomm_run" and
+   got["e0029"]["vm"].startswith("not testable") and "vm_reason" not in got["e0029"],
+   "parse_console: an apply failure keeps its abort code and busy tasks (%s)" % got["e0776"])
+s = re_.summarize([{"outcome": "update created", "vm": "apply failed",
+                    "vm_reason": "code_busy: krfcommd 151 rfcomm_run"}], "w")
+ok([k for k, _ in s["reasons"]] == ["created, apply failed: code_busy: krfcommd N rfcomm_run"],
+   "summarize ranks a VM failure's reason with the others (%s)" % s["reasons"])
 sys.exit(0 if all(results) else 1)
 PY
