@@ -26,6 +26,11 @@ relocations (`readelf -rW`) and their DWARF prototypes (`pfunct`):
               exported one so replaced gets a warning: a module built
               outside the tree would still pass the old arguments)
 
+Warnings do not change the verdict: an exported function whose prototype
+changes with all its callers in the tree; a changed function that is the loop
+of a kernel thread (it calls kthread_should_stop: where the thread runs, apply
+finds it busy every time).
+
 Each reason lists the hook kinds that can take care of it; the update is
 accepted when, for every reason, the patch has one of them (hooks are found
 in the post object's ".ksplice_hooks.<kind>" sections). For "signature" no
@@ -349,6 +354,28 @@ def _signature_reasons(unit, diff, pre_o, post_o, refs, in_update):
     return reasons
 
 
+# What a kernel thread's main loop asks at each turn (rfcomm_run, gfs2_logd)
+KTHREAD_LOOP = ("kthread_should_stop", "kthread_freezable_should_stop")
+
+
+def _kthread_loop_warnings(unit, diff, pre_refs):
+    """A changed function that calls kthread_should_stop() is the loop of a
+    kernel thread: where that thread runs, it never leaves the function
+    (krfcommd in rfcomm_run), so ksplice-apply finds it busy every time. Not a
+    reason: where the thread does not run (gfs2_logd without a gfs2 mount),
+    the update applies."""
+    out = []
+    for f in diff["changed_functions"]:
+        name = f["name"]
+        if any(sym in KTHREAD_LOOP and _function_of(sec) == name for sec, sym, _ in pre_refs):
+            out.append(f"{name} ({unit}) is the loop of a kernel thread (it calls "
+                       "kthread_should_stop): where that thread runs, ksplice-apply finds it "
+                       "busy every time (code_busy); a ksplice_pre_apply hook that stops the "
+                       "thread and a ksplice_post_apply hook that starts it again make the "
+                       "update applicable there")
+    return out
+
+
 def _fallback_reasons(unit, pre_o, post_o):
     """Without plugin records: ksplice-pack's data diff and the .init.* bytes."""
     reasons = []
@@ -399,7 +426,8 @@ def analyze_unit(unit, pre_o, post_o):
     reasons += _func_reasons(unit, diff, pre, post, pre_o, post_o, hook_funcs, refs)
     in_update = {f["name"] for f in diff["changed_functions"] + diff["new_functions"]}
     return {"unit": unit, "records": True, "hooks": hooks, "reasons": reasons,
-            "refs": refs, "in_update": in_update, "post_o": post_o}
+            "refs": refs, "in_update": in_update, "post_o": post_o,
+            "warnings": _kthread_loop_warnings(unit, diff, relocations(pre_o))}
 
 
 def _exported(obj, name):
@@ -461,7 +489,7 @@ def analyze(triples, tree=None):
     With the kernel tree, a changed prototype of a global function whose
     callers are all replaced by the update is not a reason."""
     units = [analyze_unit(u, a, b) for u, a, b in triples]
-    warnings = []
+    warnings = [w for u in units for w in u.get("warnings", [])]
     for u in units:
         kept = []
         for r in u["reasons"]:
@@ -474,7 +502,7 @@ def analyze(triples, tree=None):
                                 "outside the tree that calls it would pass the old arguments")
         u["reasons"] = kept
     for u in units:
-        for key in ("refs", "in_update", "post_o"):
+        for key in ("refs", "in_update", "post_o", "warnings"):
             u.pop(key, None)
     reasons = [r for u in units for r in u["reasons"]]
     kinds = sorted({k for u in units for k in u["hooks"]})

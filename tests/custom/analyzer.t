@@ -12,7 +12,7 @@
 cases=$KSPLICE_TOP/tests/custom/cases
 analyze=$KSPLICE_TOP/kbuild/analyze.py
 mapfile -t files < <(ls "$cases"/*.c)
-tap_plan $((2 * ${#files[@]} + 14))
+tap_plan $((2 * ${#files[@]} + 15))
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 make -C "$KSPLICE_TOP/gcc-plugin" >/dev/null 2>&1 && make -C "$KSPLICE_TOP/packager" >/dev/null 2>&1
@@ -65,6 +65,11 @@ tap_run "the template compiles as it is" gcc-12 -Wall -Werror -Wno-unused-functi
 python3 "$analyze" covered.c "$tmp/covered.pre.o" "$tmp/covered.post.o" >"$tmp/out"
 tap_ok "$(grep -q 'covered by the patch' "$tmp/out" && grep -q 'hook apply: fix_limits' "$tmp/out" &&
 	grep -q 'hook reverse: unfix_limits' "$tmp/out" && echo 1)" "covered: the hooks are listed by kind and function"
+
+python3 "$analyze" kthreadloop.c "$tmp/kthreadloop.pre.o" "$tmp/kthreadloop.post.o" >"$tmp/out"
+tap_ok "$([ $? = 0 ] && grep -q 'warning: frame_thread (kthreadloop.c) is the loop of a kernel thread' "$tmp/out" &&
+	jq -e '.warnings == []' "$tmp/plainfix.json" >/dev/null && echo 1)" \
+	"the loop of a kernel thread changes: safe as is, with a warning that it is busy where the thread runs"
 
 # objects without plugin records (several units): the coarse analysis
 for c in init data; do

@@ -5,7 +5,7 @@
 # other .c changes it must be created with, and how a fallback patch loses a
 # header. Fast: no kernel tree.
 . "$KSPLICE_TOP/tests/lib/tap.sh"
-tap_plan 36
+tap_plan 37
 python3 - "$KSPLICE_TOP" <<'PY'
 import importlib.machinery, importlib.util, json, os, sys, tempfile
 top = sys.argv[1]
@@ -441,5 +441,12 @@ s = re_.summarize([{"outcome": "update created", "vm": "apply failed",
                     "vm_reason": "code_busy: krfcommd 151 rfcomm_run"}], "w")
 ok([k for k, _ in s["reasons"]] == ["created, apply failed: code_busy: krfcommd N rfcomm_run"],
    "summarize ranks a VM failure's reason with the others (%s)" % s["reasons"])
+ok(re_.row_reason({"outcome": "update created", "vm": "apply failed", "vm_reason": "code_busy: x",
+                    "custom_code": {"warnings": ["rfcomm_run (c.c) is the loop of a kernel thread"]}})
+   == "code_busy: x" and
+   re_.row_reason({"outcome": "update created", "vm": "applied and undone",
+                   "custom_code": {"warnings": ["gfs2_logd (log.c) is the loop"]}})
+   == "warning: gfs2_logd (log.c) is the loop",
+   "the table's reason: the VM's refusal first, else the analyzer's warning")
 sys.exit(0 if all(results) else 1)
 PY
