@@ -5,7 +5,7 @@
 # other .c changes it must be created with, and how a fallback patch loses a
 # header. Fast: no kernel tree.
 . "$KSPLICE_TOP/tests/lib/tap.sh"
-tap_plan 37
+tap_plan 38
 python3 - "$KSPLICE_TOP" <<'PY'
 import importlib.machinery, importlib.util, json, os, sys, tempfile
 top = sys.argv[1]
@@ -448,5 +448,23 @@ ok(re_.row_reason({"outcome": "update created", "vm": "apply failed", "vm_reason
                    "custom_code": {"warnings": ["gfs2_logd (log.c) is the loop"]}})
    == "warning: gfs2_logd (log.c) is the loop",
    "the table's reason: the VM's refusal first, else the analyzer's warning")
+# make-corpus links a changelog entry that names no function to files by its
+# subsystem words: the files with most of them, then those whose directory or
+# name starts with them; one word of a name alone is no link
+recs = [{"file": f, "functions": []} for f in (
+    "fs/fuse/dev.c", "drivers/i2c/i2c-dev.c", "ipc/shm.c", "sound/soc/sof/intel/hda-ipc.c",
+    "sound/pci/hda/patch_conexant.c", "sound/pci/hda/patch_hdmi.c", "drivers/md/dm-log.c",
+    "fs/gfs2/log.c", "net/xdp/xdp_umem.c", "net/rds/rdma.c")]
+def linked(entry):
+    return sorted(r["file"] for r in mc.entry_files(entry, recs))
+got = {e: linked(e) for e in ("i2c: dev: prevent integer overflow", "ipc: limit next_id allocation",
+                              "ALSA: hda/conexant: Fix missing error check",
+                              "dm log: fix out-of-bounds write", "RDMA/umem: Fix truncation")}
+ok(got == {"i2c: dev: prevent integer overflow": ["drivers/i2c/i2c-dev.c"],
+           "ipc: limit next_id allocation": ["ipc/shm.c"],
+           "ALSA: hda/conexant: Fix missing error check": ["sound/pci/hda/patch_conexant.c"],
+           "dm log: fix out-of-bounds write": ["drivers/md/dm-log.c"],
+           "RDMA/umem: Fix truncation": []},
+   "a changelog entry is linked by its subsystem words (%s)" % got)
 sys.exit(0 if all(results) else 1)
 PY
