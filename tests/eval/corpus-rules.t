@@ -455,16 +455,27 @@ recs = [{"file": f, "functions": []} for f in (
     "fs/fuse/dev.c", "drivers/i2c/i2c-dev.c", "ipc/shm.c", "sound/soc/sof/intel/hda-ipc.c",
     "sound/pci/hda/patch_conexant.c", "sound/pci/hda/patch_hdmi.c", "drivers/md/dm-log.c",
     "fs/gfs2/log.c", "net/xdp/xdp_umem.c", "net/rds/rdma.c")]
+recs += [{"file": "net/batman-adv/%s.c" % f, "functions": []} for f in
+         ("bat_iv_ogm", "main", "tp_meter", "originator")]
+names = {"net/batman-adv/bat_iv_ogm.c": mc.changed_names(
+    "--- a/x\n+++ b/x\n@@ -1 +1 @@\n-\tint buff_pos = 0;\n+\tsize_t buff_pos = 0;\n"),
+    "net/batman-adv/main.c": {"NULL", "batadv_mesh_free"}}
 def linked(entry):
-    return sorted(r["file"] for r in mc.entry_files(entry, recs))
+    return sorted(r["file"] for r in mc.entry_files(entry, recs, names))
 got = {e: linked(e) for e in ("i2c: dev: prevent integer overflow", "ipc: limit next_id allocation",
                               "ALSA: hda/conexant: Fix missing error check",
-                              "dm log: fix out-of-bounds write", "RDMA/umem: Fix truncation")}
+                              "dm log: fix out-of-bounds write", "RDMA/umem: Fix truncation",
+                              "batman-adv: fix integer overflow on buff_pos",
+                              "batman-adv: fix NULL deref")}
 ok(got == {"i2c: dev: prevent integer overflow": ["drivers/i2c/i2c-dev.c"],
            "ipc: limit next_id allocation": ["ipc/shm.c"],
            "ALSA: hda/conexant: Fix missing error check": ["sound/pci/hda/patch_conexant.c"],
            "dm log: fix out-of-bounds write": ["drivers/md/dm-log.c"],
-           "RDMA/umem: Fix truncation": []},
-   "a changelog entry is linked by its subsystem words (%s)" % got)
+           "RDMA/umem: Fix truncation": [],
+           "batman-adv: fix integer overflow on buff_pos": ["net/batman-adv/bat_iv_ogm.c"],
+           "batman-adv: fix NULL deref": ["net/batman-adv/%s.c" % f for f in
+                                          ("bat_iv_ogm", "main", "originator", "tp_meter")]},
+   "a changelog entry is linked by its subsystem words, then by a code name in the changed "
+   "lines (%s)" % got)
 sys.exit(0 if all(results) else 1)
 PY
