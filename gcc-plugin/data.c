@@ -85,16 +85,7 @@ static void record_data(tree decl, struct strbuf *names)
 		sb_puts(&line, " owner=");
 		sb_field(&line, IDENTIFIER_POINTER(DECL_NAME(DECL_CONTEXT(decl))));
 	}
-	{
-		char *p, *q;
-
-		for (p = q = line.buf; *p; p++) {
-			if (*p == ' ' && p > line.buf && p[-1] == '=')
-				continue;
-			*q++ = *p;
-		}
-		*q = '\0';
-	}
+	sb_join_keys(&line);
 	add_record(&ks.records, line.buf);
 	free(line.buf);
 	free(key.buf);

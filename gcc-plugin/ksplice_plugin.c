@@ -153,17 +153,7 @@ static void record_function(tree decl)
 	}
 	if (c.have_lines)
 		sb_printf(&line, " lines=%016llx", c.lines.h);
-	/* sb_field put a space after '='; squeeze "= " to "=". */
-	{
-		char *p, *q;
-
-		for (p = q = line.buf; *p; p++) {
-			if (*p == ' ' && p > line.buf && p[-1] == '=')
-				continue;
-			*q++ = *p;
-		}
-		*q = '\0';
-	}
+	sb_join_keys(&line);
 	add_record(&ks.records, line.buf);
 	free(line.buf);
 	if (ks.pending_fn == decl && ks.pending.len) {

@@ -61,6 +61,7 @@ void sb_add(struct strbuf *sb, const char *s, size_t n);
 void sb_puts(struct strbuf *sb, const char *s);
 void sb_printf(struct strbuf *sb, const char *fmt, ...) ATTRIBUTE_PRINTF_2;
 void sb_field(struct strbuf *sb, const char *s);
+void sb_join_keys(struct strbuf *sb);
 void add_record(struct strbuf *sb, const char *line);
 
 /* Pointer-keyed map (open addressing), value a 64-bit integer. */

@@ -127,6 +127,26 @@ void pm_clear(struct ptrmap *m)
 	free(m->vals);
 	memset(m, 0, sizeof(*m));
 }
+
+/*
+ * sb_field puts a space before each field, also after "key=": squeeze "= "
+ * to "=" so that "owner=NAME" stays one field.
+ */
+void sb_join_keys(struct strbuf *sb)
+{
+	char *p, *q;
+
+	if (!sb->buf)
+		return;
+	for (p = q = sb->buf; *p; p++) {
+		if (*p == ' ' && p > sb->buf && p[-1] == '=')
+			continue;
+		*q++ = *p;
+	}
+	*q = '\0';
+	sb->len = q - sb->buf;
+}
+
 void add_record(struct strbuf *sb, const char *line)
 {
 	sb_puts(sb, line);
