@@ -20,7 +20,10 @@ relocations (`readelf -rW`) and their DWARF prototypes (`pfunct`):
   layout      changed layout of a struct/union used by code (objects that
               exist keep the old layout)
   signature   changed prototype of a function whose callers are not all in
-              the update (a static one with unchanged callers; a global one
+              the update (a static one with unchanged callers, or whose
+              address a struct initializer stores, unless, with --tree,
+              every built file that includes the struct and calls through
+              that member is in the update; a global one
               unless, with --tree, no file outside the update's units that
               this configuration builds names it but to declare it; an
               exported one so replaced gets a warning: a module built
@@ -348,9 +351,11 @@ def _signature_reasons(unit, diff, pre_o, post_o, refs, in_update):
         who = ("a global function: callers in other files are not in the update"
                if not f.get("static") else
                f"callers not in the update: {', '.join(outside)}")
+        only_pointers = all(o.startswith("a pointer in ") for o in outside)
         reasons.append(dict(_reason("signature", unit, name,
                                     f"changed prototype of {name}: {a[name]} -> {b[name]} "
-                                    f"({who})"), **{"global": not f.get("static")}))
+                                    f"({who})"), **{"global": not f.get("static"),
+                                                   "only_pointers": only_pointers}))
     return reasons
 
 
@@ -484,6 +489,88 @@ def _all_callers_replaced(name, units, tree):
     return not _named_outside(tree, name, {u["unit"] for u in units})
 
 
+def _read(tree, path):
+    try:
+        with open(os.path.join(tree, path), errors="replace") as f:
+            return f.read()
+    except OSError:
+        return None
+
+
+INITIALIZER = r"\bstruct\s+(\w+)\s+(?:__\w+\s+)*\w+\s*(?:\[\w*\]\s*)?(?:__\w+(?:\([^)]*\))?\s*)*=\s*\{"
+
+
+def _stored_in(src, name):
+    """[(struct, member)] of the designated initializers that store the
+    function name in a struct of the source (static struct xfrm_mgr
+    pfkeyv2_mgr = { ... .migrate = pfkey_send_migrate, ... })."""
+    out = []
+    for m in re.finditer(r"\.(\w+)\s*=\s*&?%s\b" % re.escape(name), src):
+        heads = list(re.finditer(INITIALIZER, src[:m.start()]))
+        if not heads:
+            return None
+        out.append((heads[-1].group(1), m.group(1)))
+    return out or None
+
+
+def _struct_header(tree, struct, unit):
+    """The file that defines struct (a header, or the unit itself)."""
+    if re.search(r"^struct\s+%s\s*\{" % re.escape(struct), _read(tree, unit) or "", re.M):
+        return unit
+    p = subprocess.run(["grep", "-rlE", "--include=*.h", r"^struct\s+%s\s*\{" % struct] +
+                       ksplice_tree.source_dirs(tree), cwd=tree, stdout=subprocess.PIPE,
+                       stderr=subprocess.DEVNULL, text=True)
+    found = p.stdout.split()
+    return found[0] if len(found) == 1 else None
+
+
+def _indirect_callers_replaced(name, unit, units, tree):
+    """Is a static function whose prototype changes, and whose address only
+    struct initializers take, called through those members only by files the
+    update replaces? Every file that calls through the member ((->|.)member(),
+    grep) and includes the struct's definition must be a unit of the update
+    (or not built by the configuration), and no header may call through it:
+    then no caller passes the old arguments (af_key.c's pfkey_send_migrate,
+    xfrm_mgr.migrate, called by xfrm_state.c's km_migrate, which the fix
+    changes too)."""
+    if tree is None:
+        return False
+    stored = _stored_in(_read(tree, unit) or "", name)
+    if not stored:
+        return False
+    cfg_path = os.path.join(tree, ".config")
+    cfg = ksplice_tree.read_config(cfg_path) if os.path.exists(cfg_path) else None
+    names = {u["unit"] for u in units}
+    for struct, member in stored:
+        header = _struct_header(tree, struct, unit)
+        if header is None:
+            return False
+        try:
+            includers = set(ksplice_tree.header_units(tree, header)) | {header}
+        except ksplice_tree.TreeError:
+            return False
+        p = subprocess.run(["grep", "-rlE", "--include=*.c", "--include=*.h",
+                            r"(->|\.)%s\s*\(" % member] + ksplice_tree.source_dirs(tree),
+                           cwd=tree, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+        for path in p.stdout.split():
+            if path.endswith(".h"):
+                return False  # an inline calling through it: its includers
+            if path in names or path not in includers:
+                continue
+            if cfg is not None and ksplice_tree.unit_target(tree, path, cfg) is None:
+                continue
+            return False
+    return True
+
+
+def _callers_replaced(r, u, units, tree):
+    """A changed prototype whose callers the update all replaces."""
+    if r.get("global"):
+        return _all_callers_replaced(r["symbol"], units, tree)
+    return r.get("only_pointers") and _indirect_callers_replaced(r["symbol"], u["unit"],
+                                                                  units, tree)
+
+
 def analyze(triples, tree=None):
     """The report of an update: units, reasons, hooks, verdict, missing.
     With the kernel tree, a changed prototype of a global function whose
@@ -493,10 +580,9 @@ def analyze(triples, tree=None):
     for u in units:
         kept = []
         for r in u["reasons"]:
-            if r["kind"] != "signature" or not r.get("global") or \
-                    not _all_callers_replaced(r["symbol"], units, tree):
+            if r["kind"] != "signature" or not _callers_replaced(r, u, units, tree):
                 kept.append(r)
-            elif _exported(u["post_o"], r["symbol"]):
+            elif r.get("global") and _exported(u["post_o"], r["symbol"]):
                 warnings.append(f"{r['symbol']} is exported and its prototype changes: every "
                                 "caller in the tree is in the update, but a module built "
                                 "outside the tree that calls it would pass the old arguments")

@@ -12,7 +12,7 @@
 cases=$KSPLICE_TOP/tests/custom/cases
 analyze=$KSPLICE_TOP/kbuild/analyze.py
 mapfile -t files < <(ls "$cases"/*.c)
-tap_plan $((2 * ${#files[@]} + 15))
+tap_plan $((2 * ${#files[@]} + 17))
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 make -C "$KSPLICE_TOP/gcc-plugin" >/dev/null 2>&1 && make -C "$KSPLICE_TOP/packager" >/dev/null 2>&1
@@ -130,6 +130,37 @@ rm "$t/net/other.c"
 two_units 'int __ksymtab_##x;'
 tap_ok "$([ $? = 0 ] && grep -q 'warning: conn_open is exported and its prototype changes' "$tmp/out" && echo 1)" \
 	"... exported, every caller in the tree replaced: safe as is, with a warning (modules built outside the tree)"
+
+# a static function stored in an ops struct changes its prototype with the
+# member's type and the one caller through it (af_key.c's pfkey_send_migrate,
+# xfrm_mgr.migrate, km_migrate in xfrm_state.c): safe with --tree, unless a
+# built file that includes the struct calls through the member
+t=$tmp/ops
+mkdir -p "$t/include" "$t/net" "$t/drivers"
+printf 'struct conn_ops {\n#ifdef POST\n\tint (*open)(int fd, int flags);\n#else\n\tint (*open)(int fd);\n#endif\n};\nstruct conn_ops *get_ops(void);\n' >"$t/include/ops.h"
+printf '#include <ops.h>\n#ifdef POST\nstatic int drv_open(int fd, int flags) { return fd + flags; }\n#else\nstatic int drv_open(int fd) { return fd; }\n#endif\nstatic struct conn_ops drv_ops = {\n\t.open = drv_open,\n};\nstruct conn_ops *get_ops(void) { return &drv_ops; }\n' >"$t/net/drv.c"
+printf '#include <ops.h>\nint conn_call(int fd)\n{\n#ifdef POST\n\treturn get_ops()->open(fd, 0);\n#else\n\treturn get_ops()->open(fd);\n#endif\n}\n' >"$t/net/core.c"
+printf 'struct file_ops { int (*open)(int fd); };\nint f(struct file_ops *o) { return o->open(1); }\n' >"$t/drivers/file.c"
+ops_units() {	# analyze net/drv.c and net/core.c with --tree
+	local c v d
+	for c in drv core; do
+		for v in pre post; do
+			d=-DPOSTVAL\(a,b\)=a
+			[ $v = post ] && d=-DPOST
+			gcc-12 -O2 -g -ffunction-sections -fdata-sections -I"$t/include" $d -fplugin="$plugin" \
+				-fplugin-arg-ksplice_plugin-unit="net/$c.c" -c "$t/net/$c.c" -o "$tmp/ops-$c.$v.o"
+		done
+	done
+	python3 "$analyze" --tree="$t" net/drv.c "$tmp/ops-drv.pre.o" "$tmp/ops-drv.post.o" \
+		net/core.c "$tmp/ops-core.pre.o" "$tmp/ops-core.post.o" >"$tmp/out" 2>&1
+}
+ops_units
+tap_ok "$([ $? = 0 ] && echo 1)" "an ops member's function changes its prototype with every caller through the member: safe as is (a file calling another struct's member of that name does not count)"
+[ -n "$(grep -q 'safe as is' "$tmp/out" && echo 1)" ] || sed 's/^/# /' "$tmp/out"
+printf '#include <ops.h>\nint g(void) { return get_ops()->open(2); }\n' >"$t/drivers/user.c"
+ops_units
+tap_ok "$([ $? = 3 ] && grep -q '\[signature\] net/drv.c: changed prototype of drv_open' "$tmp/out" && echo 1)" \
+	"... a built file outside the update calls through the member: [signature]"
 
 # bad input: a clear message, status 2
 python3 "$analyze" x.c "$tmp/nope.o" "$tmp/init.post.o" >"$tmp/out" 2>&1
