@@ -449,26 +449,42 @@ def _named_outside(tree, name, units):
     configuration does not build is not in the running kernel (greybus's
     hid.c, which calls hid_report_raw_event)."""
     decl = re.compile(DECLARATION % re.escape(name))
-    config = os.path.join(tree, ".config")
-    cfg = ksplice_tree.read_config(config) if os.path.exists(config) else None
+    cfg = _tree_config(tree)
     for path, text in header_change.name_sites(tree, {name}, ksplice_tree.source_dirs(tree))[name]:
         if path in units or (path.endswith(".h") and decl.match(text)):
             continue
-        if cfg is not None and path.endswith(".c") and \
-                ksplice_tree.unit_target(tree, path, cfg) is None and not _included(tree, path):
+        if path.endswith(".c") and not _built(tree, path, cfg):
             continue
         return True
     return False
 
 
+def _tree_config(tree):
+    """The tree's configuration, or None (every file counts as built)."""
+    config = os.path.join(tree, ".config")
+    return ksplice_tree.read_config(config) if os.path.exists(config) else None
+
+
+def _built(tree, path, cfg):
+    """Is the .c file in the running kernel: built by the configuration, or
+    #included by another source file (a unit made of several)?"""
+    return cfg is None or ksplice_tree.unit_target(tree, path, cfg) is not None or \
+        _included(tree, path)
+
+
+def _files_matching(tree, regex, where, globs=("*.c", "*.h")):
+    """The source files (globs) under the tree's directories where that have
+    a line matching the extended regex (grep -rlE)."""
+    p = subprocess.run(["grep", "-rlE"] + ["--include=" + g for g in globs] + [regex] + where,
+                       cwd=tree, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    return p.stdout.split()
+
+
 def _included(tree, path):
     """Does a source file #include the .c file (a unit made of several)?"""
     base = re.escape(os.path.basename(path))
-    p = subprocess.run(["grep", "-rlE", "--include=*.c", "--include=*.h",
-                        r'^\s*#\s*include\s*[<"]([^">]*/)?%s[">]' % base,
-                        os.path.dirname(path) or "."], cwd=tree, stdout=subprocess.PIPE,
-                       stderr=subprocess.DEVNULL, text=True)
-    return bool(p.stdout.strip())
+    return bool(_files_matching(tree, r'^\s*#\s*include\s*[<"]([^">]*/)?%s[">]' % base,
+                                [os.path.dirname(path) or "."]))
 
 
 def _all_callers_replaced(name, units, tree):
@@ -517,10 +533,8 @@ def _struct_header(tree, struct, unit):
     """The file that defines struct (a header, or the unit itself)."""
     if re.search(r"^struct\s+%s\s*\{" % re.escape(struct), _read(tree, unit) or "", re.M):
         return unit
-    p = subprocess.run(["grep", "-rlE", "--include=*.h", r"^struct\s+%s\s*\{" % struct] +
-                       ksplice_tree.source_dirs(tree), cwd=tree, stdout=subprocess.PIPE,
-                       stderr=subprocess.DEVNULL, text=True)
-    found = p.stdout.split()
+    found = _files_matching(tree, r"^struct\s+%s\s*\{" % struct,
+                            ksplice_tree.source_dirs(tree), globs=("*.h",))
     return found[0] if len(found) == 1 else None
 
 
@@ -538,8 +552,7 @@ def _indirect_callers_replaced(name, unit, units, tree):
     stored = _stored_in(_read(tree, unit) or "", name)
     if not stored:
         return False
-    cfg_path = os.path.join(tree, ".config")
-    cfg = ksplice_tree.read_config(cfg_path) if os.path.exists(cfg_path) else None
+    cfg = _tree_config(tree)
     names = {u["unit"] for u in units}
     for struct, member in stored:
         header = _struct_header(tree, struct, unit)
@@ -549,15 +562,11 @@ def _indirect_callers_replaced(name, unit, units, tree):
             includers = set(ksplice_tree.header_units(tree, header)) | {header}
         except ksplice_tree.TreeError:
             return False
-        p = subprocess.run(["grep", "-rlE", "--include=*.c", "--include=*.h",
-                            r"(->|\.)%s\s*\(" % member] + ksplice_tree.source_dirs(tree),
-                           cwd=tree, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
-        for path in p.stdout.split():
+        for path in _files_matching(tree, r"(->|\.)%s\s*\(" % member,
+                                    ksplice_tree.source_dirs(tree)):
             if path.endswith(".h"):
                 return False  # an inline calling through it: its includers
-            if path in names or path not in includers:
-                continue
-            if cfg is not None and ksplice_tree.unit_target(tree, path, cfg) is None:
+            if path in names or path not in includers or not _built(tree, path, cfg):
                 continue
             return False
     return True
