@@ -29,6 +29,11 @@ relocations (`readelf -rW`) and their DWARF prototypes (`pfunct`):
               exported one so replaced gets a warning: a module built
               outside the tree would still pass the old arguments)
 
+A data or read_mostly change that ksplice-pack can rewrite in place (same
+size; in read-only data any field, in writable data only pointers to code:
+packager/inplace.h) is no reason: the core writes the changed fields at apply
+and restores them at undo, and the report lists it.
+
 Warnings do not change the verdict: an exported function whose prototype
 changes with all its callers in the tree; a changed function that is the loop
 of a kernel thread (it calls kthread_should_stop: where the thread runs, apply
@@ -248,6 +253,8 @@ def _data_reasons(unit, diff, pre, post, refs):
     # by symbol or, for a relocation against a section symbol, by section
     stored = {name: sec for sec, name, _ in refs
               if not sec.startswith(CODE_SECTIONS) and not _is_boot_section(sec)}
+    # and constants boot code uses (proc_create_seq() of an ops table)
+    at_boot = {name: sec for sec, name, _ in refs if _is_boot_section(sec)}
     pdata = {d["name"]: d for d in post["data"]}
     for c in diff["changed_data"]:
         d = pdata.get(c["name"], {})
@@ -282,6 +289,11 @@ def _data_reasons(unit, diff, pre, post, refs):
                                        f"changed constant {c['name']} ({why}) whose address "
                                        f"is stored in {stored.get(c['name']) or stored[sec]}: "
                                        "the running kernel keeps using its copy"))
+            elif c["name"] in at_boot or sec in at_boot:
+                reasons.append(_reason("data", unit, c["name"],
+                                       f"changed constant {c['name']} ({why}) that boot code "
+                                       f"({at_boot.get(c['name']) or at_boot[sec]}) used or "
+                                       "registered: the running kernel keeps using its copy"))
         elif sec.startswith((".data", ".bss")) or d.get("placement") == "data":
             reasons.append(_reason("data", unit, c["name"],
                                    f"changed initializer of persistent data {c['name']} "
@@ -387,7 +399,7 @@ def _fallback_reasons(unit, pre_o, post_o):
     p = _run([PACK, "diff", unit, pre_o, post_o])
     for ln in p.stdout.splitlines():
         m = re.match(r"data (\S+): (.*)", ln)
-        if m:
+        if m and not m.group(2).endswith("(in place)"):
             reasons.append(_reason("data", unit, m.group(1),
                                    f"changed data {m.group(1)} ({m.group(2)})"))
     for sec in sorted({n for n in sections(pre_o).values() if n.startswith(".init.")} |
@@ -397,6 +409,33 @@ def _fallback_reasons(unit, pre_o, post_o):
                                    f"changed boot-time section {sec} (no plugin records: "
                                    "per-function detail unavailable)"))
     return reasons
+
+
+def _in_place(unit, pre_o, post_o):
+    """The changed data objects the core rewrites in place (packager/inplace.h
+    decides): name -> what changes, e.g. "1 field: +72 pointer"."""
+    p = _run([PACK, "diff", "--json", unit, pre_o, post_o], ok=(0, 1, 2, 3, 4))
+    try:
+        units = json.loads(p.stdout)["units"]
+    except (ValueError, KeyError):
+        return {}
+    out = {}
+    for d in (d for u in units for d in u.get("data", []) if d.get("in_place")):
+        fields = ", ".join(f"+{f['offset']} {f['kind']}" for f in d["fields"])
+        n = len(d["fields"])
+        out[d["name"]] = f"{n} field{'s' if n != 1 else ''}: {fields}"
+    return out
+
+
+def _rewritten_in_place(reasons, in_place):
+    """Split the data reasons the core rewrites in place out of reasons."""
+    kept, done = [], []
+    for r in reasons:
+        if r["kind"] in ("data", "read_mostly") and r["symbol"] in in_place:
+            done.append(f"{r['unit']}: {r['symbol']} ({in_place[r['symbol']]})")
+        else:
+            kept.append(r)
+    return kept, done
 
 
 def _section_bytes(obj, sec):
@@ -427,11 +466,13 @@ def analyze_unit(unit, pre_o, post_o):
     if pre is None or post is None:
         raise AnalyzeError(f"{unit}: the records of one object are unreadable")
     refs = relocations(post_o)
-    reasons = _data_reasons(unit, diff, pre, post, refs)
+    reasons, in_place = _data_reasons(unit, diff, pre, post, refs), []
+    if reasons:
+        reasons, in_place = _rewritten_in_place(reasons, _in_place(unit, pre_o, post_o))
     reasons += _func_reasons(unit, diff, pre, post, pre_o, post_o, hook_funcs, refs)
     in_update = {f["name"] for f in diff["changed_functions"] + diff["new_functions"]}
     return {"unit": unit, "records": True, "hooks": hooks, "reasons": reasons,
-            "refs": refs, "in_update": in_update, "post_o": post_o,
+            "in_place": in_place, "refs": refs, "in_update": in_update, "post_o": post_o,
             "warnings": _kthread_loop_warnings(unit, diff, relocations(pre_o))}
 
 
@@ -608,6 +649,7 @@ def analyze(triples, tree=None):
                         "undo will not restore it")
     return {"verdict": "needs custom code" if reasons else "safe as is",
             "covered": not missing, "units": units, "reasons": reasons,
+            "in_place": [d for u in units for d in u.get("in_place", [])],
             "hook_kinds": kinds, "missing": missing, "warnings": warnings}
 
 
@@ -624,6 +666,8 @@ def format_report(rep):
             lines.append(f"  hook {kind}: {', '.join(fns)} ({u['unit']})")
         if not u["records"]:
             lines.append(f"  note: {u['unit']} has no plugin records: coarse analysis")
+        for d in u.get("in_place", []):
+            lines.append(f"  data rewritten in place at apply: {d}")
     for w in rep["warnings"]:
         lines.append(f"  warning: {w}")
     return "\n".join(lines)

@@ -97,6 +97,7 @@ void ksplice_free_target(struct ksplice_target *target)
 		kfree(target->labels[i].cands);
 	}
 	kfree(target->labels);
+	ksplice_free_data(target);
 	kfree(target->funcs);
 	kfree(target->tramps);
 	if (target->mod)
@@ -335,8 +336,11 @@ int ksplice_register_new(const struct ksplice_new *new, struct module *owner)
 		goto out;
 	ret = make_trampolines(update, target, new);
 	if (!ret)
+		ret = ksplice_bind_data(update, target, new);
+	if (!ret)
 		ret = ksplice_hooks_register(update, target, new, owner);
 	if (ret) {
+		ksplice_unbind_data(target);
 		kfree(target->tramps);
 		target->tramps = NULL;
 		target->nr_tramps = 0;
@@ -363,6 +367,7 @@ void ksplice_unregister_new(const struct ksplice_new *new)
 		/* we hold a reference while applied: cannot happen then */
 		WARN_ON(target->new_ref);
 		ksplice_hooks_unregister(target);
+		ksplice_unbind_data(target);
 		target->new_owner = NULL;
 		kfree(target->tramps);
 		target->tramps = NULL;

@@ -7,6 +7,7 @@
  *  symbols.c  kallsyms: non-exported kernel functions, label candidates
  *  match.c    run-pre matching: find the functions to replace, pin labels
  *  patch.c    stop_machine, stack check, trampolines, undo
+ *  data.c     data objects rewritten in place
  *  ftrace.c   the redirect through ftrace, where a jmp cannot go
  *  text.c     writing kernel text through the kernel's text_poke()
  */
@@ -91,6 +92,23 @@ struct ksplice_trampoline {
 	struct ksplice_ftrace *ftrace;	/* registered ops (ftrace.c), or NULL */
 };
 
+/* A field of a data object rewritten in place (data.c). */
+struct ksplice_data_val {
+	u32 offset;
+	u32 len;
+	u8 *running;		/* its value when matched (the pre one) */
+	void *alias;		/* writable alias while stopping, or NULL */
+	void *base;		/* the alias's vmap() */
+};
+
+struct ksplice_data_obj {
+	const char *label;	/* copied */
+	unsigned long addr;	/* the running object */
+	const u8 *post;		/* the new module's copy, NULL until it loads */
+	struct ksplice_data_val *fields;
+	unsigned int nr_fields;
+};
+
 struct ksplice_target {
 	struct list_head list;
 	char name[MODULE_NAME_LEN];
@@ -106,6 +124,8 @@ struct ksplice_target {
 	unsigned int nr_tramps;
 	const struct ksplice_hook *hooks;	/* of the new module (hooks.c) */
 	unsigned int nr_hooks;
+	struct ksplice_data_obj *data;		/* rewritten in place (data.c) */
+	unsigned int nr_data;
 };
 
 struct ksplice_update {
@@ -181,6 +201,24 @@ int ksplice_reverse_update(struct ksplice_update *update);
 struct ksplice_trampoline *ksplice_trampoline_in(unsigned long start,
 						unsigned long end);
 struct ksplice_trampoline *ksplice_trampoline_by_new(unsigned long new_addr);
+
+/* data.c */
+int ksplice_match_data(struct ksplice_update *update,
+		       struct ksplice_target *target,
+		       const struct ksplice_pre *pre);
+int ksplice_bind_data(struct ksplice_update *update,
+		      struct ksplice_target *target,
+		      const struct ksplice_new *new);
+void ksplice_unbind_data(struct ksplice_target *target);
+void ksplice_free_data(struct ksplice_target *target);
+int ksplice_data_map(struct ksplice_update *update);
+void ksplice_data_unmap(struct ksplice_update *update);
+int ksplice_data_check(struct ksplice_update *update, bool reverse);
+void ksplice_data_write(struct ksplice_update *update, bool reverse);
+bool ksplice_data_any(struct ksplice_update *update);
+const char *ksplice_data_in_new_text(struct ksplice_update *update,
+				     unsigned long addr);
+void ksplice_data_settle(struct ksplice_update *update);
 
 /* ftrace.c */
 bool ksplice_ftrace_traceable(unsigned long addr);

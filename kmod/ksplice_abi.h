@@ -23,6 +23,12 @@
  *      ORC, __mcount_loc) exactly as for any module. Its init calls
  *      ksplice_register_new().
  *
+ * Data objects whose changed fields the core rewrites in place (a callback
+ * an ops table gains, a constant's value): the pre module has each changed
+ * field's pre value, the new module the post copy of the object; the core
+ * checks the running value is the pre one and writes the post one with the
+ * machine stopped (kmod/data.c).
+ *
  * Labels: a global symbol's label is its name. A local (static) symbol's label
  * is "<name>%<unit>" where <unit> is the source file path relative to the tree
  * (e.g. "console_sem%kernel/printk/printk.c"); the core looks it up by <name>
@@ -35,7 +41,7 @@
 
 #include <linux/types.h>
 
-#define KSPLICE_ABI_VERSION 1
+#define KSPLICE_ABI_VERSION 2
 #define KSPLICE_ID_LEN 8
 
 /* A relocation site in pre code; the running value must agree with the label. */
@@ -78,6 +84,28 @@ struct ksplice_pre_func {
 	u32 nr_ranges;
 };
 
+/*
+ * A field of a data object that the update rewrites in place
+ * (packager/inplace.h): the pre build's value is the bytes pre, or, with
+ * pre_label set, a pointer to that label plus pre_addend.
+ */
+struct ksplice_data_field {
+	u32 offset;		/* from the object's start */
+	u32 len;
+	const u8 *pre;
+	const char *pre_label;
+	s64 pre_addend;
+};
+
+/* A data object rewritten in place; the new module carries its post copy. */
+struct ksplice_pre_data {
+	const char *label;
+	const char *name;
+	u32 size;
+	const struct ksplice_data_field *fields;
+	u32 nr_fields;
+};
+
 /* A label the new code references, with the kallsyms name to look up. */
 struct ksplice_symbol {
 	const char *label;
@@ -93,6 +121,8 @@ struct ksplice_pre {
 	u32 nr_funcs;
 	const struct ksplice_symbol *symbols;
 	u32 nr_symbols;
+	const struct ksplice_pre_data *data;	/* may be NULL */
+	u32 nr_data;
 };
 
 /* Replace the function with this label (a KSPLICE_PRE_REPLACE one) by new_addr. */
@@ -127,6 +157,12 @@ struct ksplice_hook {
 	void *fn;
 };
 
+/* The post build's copy of a data object the pre module lists (by label). */
+struct ksplice_data_copy {
+	const char *label;
+	const void *post;
+};
+
 struct ksplice_new {
 	u32 abi_version;
 	const char *id;
@@ -135,6 +171,8 @@ struct ksplice_new {
 	u32 nr_patches;
 	const struct ksplice_hook *hooks;	/* may be NULL */
 	u32 nr_hooks;
+	const struct ksplice_data_copy *data;	/* may be NULL */
+	u32 nr_data;
 };
 
 /*

@@ -399,11 +399,13 @@ static int add_label(struct ksplice_target *target, const char *label,
 static int build_labels(struct ksplice_target *target,
 			const struct ksplice_pre *pre)
 {
-	unsigned int i, j, max = pre->nr_funcs + pre->nr_symbols;
+	unsigned int i, j, max = pre->nr_funcs + pre->nr_symbols + pre->nr_data;
 	int ret = 0;
 
 	for (i = 0; i < pre->nr_funcs; i++)
 		max += pre->funcs[i].nr_relocs;
+	for (i = 0; i < pre->nr_data; i++)
+		max += pre->data[i].nr_fields;
 	target->labels = kcalloc(max, sizeof(*target->labels), GFP_KERNEL);
 	if (!target->labels)
 		return -ENOMEM;
@@ -417,6 +419,15 @@ static int build_labels(struct ksplice_target *target,
 		for (j = 0; j < pre->funcs[i].nr_relocs && !ret; j++)
 			ret = add_label(target, pre->funcs[i].relocs[j].label,
 					NULL, max);
+	for (i = 0; i < pre->nr_data && !ret; i++) {
+		ret = add_label(target, pre->data[i].label, pre->data[i].name,
+				max);
+		for (j = 0; j < pre->data[i].nr_fields && !ret; j++)
+			if (pre->data[i].fields[j].pre_label)
+				ret = add_label(target,
+						pre->data[i].fields[j].pre_label,
+						NULL, max);
+	}
 	return ret;
 }
 
@@ -603,6 +614,7 @@ int ksplice_match_pre(struct ksplice_update *update,
 	target->nr_funcs = pre->nr_funcs;
 	ret = run_pre_loop(update, target, pre, st);
 	ret = ret ?: check_results(update, target, pre, st);
+	ret = ret ?: ksplice_match_data(update, target, pre);
 	kfree(st);
 	if (ret)
 		goto fail;

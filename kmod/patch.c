@@ -15,6 +15,9 @@
  * before stop_machine and switched on here, with the jmps, so all of an
  * update's functions switch at once.
  *
+ * Data objects the update rewrites in place (data.c) are checked and written
+ * in the same stopped phase, after the trampolines.
+ *
  * Reverse: the same stack check against the new code, then every trampoline
  * must still be intact, and the saved bytes are written back (an ftrace
  * redirect is switched off, and its ftrace_ops unregistered after
@@ -65,7 +68,8 @@ static const char *busy_label(struct stop_args *a, unsigned long addr)
 				return t->func->label;
 		}
 	}
-	return NULL;
+	/* new code that data rewritten in place may point at */
+	return a->reverse ? ksplice_data_in_new_text(a->update, addr) : NULL;
 }
 
 static void add_conflict(struct ksplice_update *update, struct task_struct *t,
@@ -195,11 +199,16 @@ static int stopped_master(struct stop_args *a)
 		a->cause = KSPLICE_CALL_FAILED;
 		return -ECANCELED;
 	}
-	ret = write_trampolines(a);
-	if (!ret)
+	ret = ksplice_data_check(a->update, a->reverse);
+	if (ret)
+		a->cause = KSPLICE_UNEXPECTED;
+	ret = ret ?: write_trampolines(a);
+	if (!ret) {
+		ksplice_data_write(a->update, a->reverse);
 		ksplice_call_void_hooks(a->update, a->reverse ?
 					KSPLICE_HOOK_REVERSE :
 					KSPLICE_HOOK_APPLY);
+	}
 	a->stopped_ns = ktime_get_ns() - start;
 	return ret;
 }
@@ -307,11 +316,13 @@ static int transition(struct stop_args *a, u32 pre_hook, u32 fail_hook)
 		ret = -ECANCELED;
 	} else {
 		ret = a->reverse ? 0 : ksplice_ftrace_prepare(update);
+		ret = ret ?: ksplice_data_map(update);
 		if (ret)
 			a->cause = ret == -ENOMEM ? KSPLICE_OUT_OF_MEMORY :
 						    KSPLICE_UNEXPECTED;
 		else
 			ret = try_stopped(a);
+		ksplice_data_unmap(update);
 	}
 	if (a->reverse ? !ret : ret)
 		ksplice_ftrace_release(update);
@@ -427,6 +438,7 @@ int ksplice_reverse_update(struct ksplice_update *update)
 	ret = transition(&a, KSPLICE_HOOK_PRE_REVERSE, KSPLICE_HOOK_FAIL_REVERSE);
 	if (ret)
 		return ret;
+	ksplice_data_settle(update);
 	ksplice_call_void_hooks(update, KSPLICE_HOOK_POST_REVERSE);
 	ksplice_hooks_free_shadows(update);
 	update->abort_cause = KSPLICE_OK;

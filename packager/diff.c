@@ -194,7 +194,8 @@ static int data_sym(const struct kelf *k, size_t i)
 	       !skip_section(sec) && (k->secs[s->st_shndx].sh.sh_flags & SHF_ALLOC);
 }
 
-static int add_data_change(struct ksp_diff *d, int pre_sym, int post_sym, const char *why)
+static int add_data_change(const struct kelf *pre, const struct kelf *post, struct ksp_diff *d,
+			   int pre_sym, int post_sym, const char *why)
 {
 	struct ksp_data_change *n = realloc(d->data, (d->nr_data + 1) * sizeof(*n));
 
@@ -204,6 +205,8 @@ static int add_data_change(struct ksp_diff *d, int pre_sym, int post_sym, const 
 	n[d->nr_data].pre_sym = pre_sym;
 	n[d->nr_data].post_sym = post_sym;
 	snprintf(n[d->nr_data].reason, sizeof(n->reason), "%s", why);
+	if (ksp_inplace_fields(pre, pre_sym, post, post_sym, &n[d->nr_data].inplace))
+		return -1;
 	d->nr_data++;
 	return 0;
 }
@@ -224,7 +227,8 @@ static int rela_targets(const struct kelf *post, const struct kelf_rela *r, int 
  * (newobj.c copies read-only statics), so every function reading it is
  * replaced, changed or not. Returns 1 when that is so (the readers are
  * marked), 0 when data holds its address (a driver's id table in its
- * struct: the running kernel keeps using its copy, a data change).
+ * struct) or boot code uses it (proc_create_seq() of an ops table): the
+ * running kernel keeps using its copy, a data change.
  */
 static int readers_take_new_copy(const struct kelf *post, struct ksp_diff *d, int sym)
 {
@@ -246,6 +250,8 @@ static int readers_take_new_copy(const struct kelf *post, struct ksp_diff *d, in
 					continue;
 				if (!kelf_sec_is_text(post, (int)sec))
 					return 0;	/* stored in data */
+				if (skip_section(s->name))
+					return 0;	/* boot code stored or read it */
 				f = ksp_func_at(&d->post, (int)sec, (int64_t)s->relas[i].offset);
 				if (f >= 0 && d->post.v[f].parent >= 0)
 					f = d->post.v[f].parent;	/* a .cold fragment */
@@ -288,7 +294,8 @@ static int compare_data(const struct kelf *pre, const struct kelf *post, struct 
 		else if (!relas_equal(pre, sa, a->st_value, post, sb, b->st_value, a->st_size, 0))
 			snprintf(why, sizeof(why), "initial pointer value changed");
 		if (why[0] && !ks_data_is_trace_output(post->syms[p].name, NULL) &&
-		    !readers_take_new_copy(post, d, p) && add_data_change(d, (int)i, p, why))
+		    !readers_take_new_copy(post, d, p) &&
+		    add_data_change(pre, post, d, (int)i, p, why))
 			return -1;
 	}
 	return 0;
@@ -309,8 +316,12 @@ int ksp_diff(const struct kelf *pre, const struct kelf *post, struct ksp_diff *d
 
 void ksp_diff_free(struct ksp_diff *d)
 {
+	size_t i;
+
 	free(d->pre.v);
 	free(d->post.v);
+	for (i = 0; i < d->nr_data; i++)
+		ksp_inplace_free(&d->data[i].inplace);
 	free(d->data);
 	memset(d, 0, sizeof(*d));
 }

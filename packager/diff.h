@@ -5,10 +5,12 @@
  * unsupported change). Functions are matched by name (GCC's numbered locals
  * by base name and rank), compared by their bytes and by what each
  * relocation points at; a ".cold" fragment belongs to its parent function.
+ * A changed data object of the same size may be rewritten in place (inplace.h).
  */
 #ifndef KSPLICE_DIFF_H
 #define KSPLICE_DIFF_H
 
+#include "inplace.h"
 #include "kelf.h"
 
 enum ksp_change {
@@ -35,7 +37,14 @@ struct ksp_funcs {
 struct ksp_data_change {
 	int pre_sym, post_sym;
 	char reason[96];
+	struct ksp_inplace inplace;	/* the fields; refusal "" when the core can rewrite them */
 };
+
+/* Does the core rewrite this change in place (no custom code needed)? */
+static inline int ksp_data_in_place(const struct ksp_data_change *c)
+{
+	return !c->inplace.refusal[0];
+}
 
 struct ksp_diff {
 	struct ksp_funcs pre, post;

@@ -105,15 +105,35 @@ static size_t count_changes(const struct ksp_diff *d, enum ksp_change which)
 	return n;
 }
 
-/* Unsupported changes, one line each on stderr. Returns how many. */
+static size_t count_in_place(const struct ksp_diff *d)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < d->nr_data; i++)
+		n += ksp_data_in_place(&d->data[i]);
+	return n;
+}
+
+/*
+ * Changed data, one line each on stderr: rewritten in place, or unsupported
+ * (and why not in place). Returns how many are unsupported.
+ */
 static size_t report_unsupported(const struct unit_state *s, const char *unit)
 {
 	size_t i;
 
-	for (i = 0; i < s->diff.nr_data; i++)
-		fprintf(stderr, "%s: data %s: %s\n", unit,
-			s->pre.syms[s->diff.data[i].pre_sym].name, s->diff.data[i].reason);
-	return s->diff.nr_data;
+	for (i = 0; i < s->diff.nr_data; i++) {
+		const struct ksp_data_change *c = &s->diff.data[i];
+
+		if (ksp_data_in_place(c))
+			fprintf(stderr, "%s: data %s: %s: rewritten in place (%zu field%s)\n", unit,
+				s->pre.syms[c->pre_sym].name, c->reason, c->inplace.nr_fields,
+				c->inplace.nr_fields == 1 ? "" : "s");
+		else
+			fprintf(stderr, "%s: data %s: %s (not in place: %s)\n", unit,
+				s->pre.syms[c->pre_sym].name, c->reason, c->inplace.refusal);
+	}
+	return s->diff.nr_data - count_in_place(&s->diff);
 }
 
 static int cmd_diff(int argc, char **argv)
@@ -148,8 +168,10 @@ static int cmd_diff(int argc, char **argv)
 			if (s.diff.pre.v[k].change == KSP_REMOVED && s.diff.pre.v[k].parent < 0)
 				printf("removed %s\n", s.pre.syms[s.diff.pre.v[k].sym].name);
 		for (k = 0; k < s.diff.nr_data; k++)
-			printf("data %s: %s\n", s.pre.syms[s.diff.data[k].pre_sym].name,
-			       s.diff.data[k].reason);
+			printf("data %s: %s (%s%s)\n", s.pre.syms[s.diff.data[k].pre_sym].name,
+			       s.diff.data[k].reason,
+			       ksp_data_in_place(&s.diff.data[k]) ? "in place" : "not in place: ",
+			       s.diff.data[k].inplace.refusal);
 	}
 	unit_free(&s);
 	return rc;
@@ -227,7 +249,7 @@ static int build_units(struct unit_state *st, struct ksp_unit *units, int n,
 		if (unit_load(&st[i], argv[3 * i], argv[3 * i + 1], argv[3 * i + 2]))
 			return 1;
 		unsupported += report_unsupported(&st[i], argv[3 * i]);
-		changed += count_changes(&st[i].diff, KSP_CHANGED);
+		changed += count_changes(&st[i].diff, KSP_CHANGED) + count_in_place(&st[i].diff);
 		hooks += ksp_count_hooks(&st[i].post);
 		units[i] = (struct ksp_unit){ argv[3 * i], &st[i].pre, &st[i].post, &st[i].diff,
 					      &st[i].nobj };
@@ -247,7 +269,7 @@ static int build_units(struct unit_state *st, struct ksp_unit *units, int n,
 		 * (tls_strp.c's __tls_strp_done, called by tls_sw.c)
 		 */
 		if (!count_changes(&st[i].diff, KSP_CHANGED) && !count_changes(&st[i].diff, KSP_NEW) &&
-		    !ksp_count_hooks(&st[i].post))
+		    !ksp_count_hooks(&st[i].post) && !count_in_place(&st[i].diff))
 			continue;
 		snprintf(path, sizeof(path), "%s/code_%d.o", out, i);
 		if (ksp_write_newobj(&st[i].pre, &st[i].post, &st[i].diff, argv[3 * i], i, path,

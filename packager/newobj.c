@@ -569,6 +569,56 @@ static int add_funcs(struct builder *b, int unit_index)
 }
 
 
+/*
+ * The post copy of each data object rewritten in place: its bytes, and only
+ * the relocations of the pointer fields that change (the others are never
+ * copied, so they need no label).
+ */
+static int add_data_copies(struct builder *b, int unit_index)
+{
+	const struct ksp_diff *d = b->d;
+	size_t i, k;
+
+	b->res->data_alias = calloc(d->nr_data + 1, sizeof(char *));
+	if (!b->res->data_alias)
+		return oom(b);
+	b->res->nr_data_alias = d->nr_data;
+	for (i = 0; i < d->nr_data; i++) {
+		const struct ksp_data_change *c = &d->data[i];
+		const GElf_Sym *st = &b->post->syms[c->post_sym].st;
+		const struct kelf_sec *s = &b->post->secs[st->st_shndx];
+		GElf_Shdr like = { .sh_type = SHT_PROGBITS, .sh_flags = SHF_ALLOC,
+				   .sh_addralign = 8 };
+		char name[600], alias[64];
+		int o;
+
+		if (!ksp_data_in_place(c))
+			continue;
+		snprintf(name, sizeof(name), ".rodata.ksplice_data.%s", b->post->syms[c->post_sym].name);
+		o = add_sec(b, name, &like, s->data ? s->data + st->st_value : NULL, st->st_size,
+			    st->st_shndx, st->st_value);
+		if (o < 0)
+			return oom(b);
+		for (k = 0; k < c->inplace.nr_fields; k++) {
+			const struct ksp_data_field *f = &c->inplace.fields[k];
+			struct ref ref;
+
+			if (f->post_rela < 0)
+				continue;
+			if (translate(b, &s->relas[f->post_rela], NULL, &ref) ||
+			    add_rela(b, o, f->offset, s->relas[f->post_rela].type, ref.sym,
+				     ref.addend))
+				return -1;
+		}
+		snprintf(alias, sizeof(alias), "__ksplice_data_%d_%zu", unit_index, i);
+		b->res->data_alias[i] = strdup(alias);
+		if (!b->res->data_alias[i] ||
+		    add_sym(b, alias, GELF_ST_INFO(STB_GLOBAL, STT_OBJECT), o, 0, st->st_size) < 0)
+			return oom(b);
+	}
+	return 0;
+}
+
 static int sym_order(const struct osym *s)
 {
 	return GELF_ST_BIND(s->info) == STB_LOCAL ? 0 : 1;
@@ -827,7 +877,7 @@ int ksp_write_newobj(const struct kelf *pre, const struct kelf *post,
 		oom(&b);
 		goto out;
 	}
-	if (add_funcs(&b, unit_index))
+	if (add_funcs(&b, unit_index) || add_data_copies(&b, unit_index))
 		goto out;
 	for (sp = ksp_specials; sp->name; sp++) {
 		int sec = kelf_find_sec(post, sp->name);
@@ -860,6 +910,9 @@ void ksp_newobj_free(struct ksp_newobj *res)
 	}
 	for (i = 0; i < res->nr_new_globals; i++)
 		free(res->new_globals[i]);
+	for (i = 0; i < res->nr_data_alias; i++)
+		free(res->data_alias[i]);
+	free(res->data_alias);
 	free(res->new_globals);
 	free(res->labels);
 	free(res->patches);

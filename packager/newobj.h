@@ -11,6 +11,9 @@
  * function is global under its own name, so that another unit of the same
  * update calling it (tls_sw.c calling tls_strp.c's new __tls_strp_done) is
  * linked to it when the new module is built, not looked up in the kernel.
+ * A data object rewritten in place (inplace.h) is copied as the post build
+ * has it, with the relocations of its changed pointer fields only, under a
+ * global "__ksplice_data_<unit index>_<n>": the core copies its fields.
  */
 #ifndef KSPLICE_NEWOBJ_H
 #define KSPLICE_NEWOBJ_H
@@ -39,6 +42,8 @@ struct ksp_newobj {
 	char **new_globals;	/* new non-static functions: defined, global */
 	size_t nr_new_globals;
 	struct ksp_hooks hooks;	/* of ksplice-patch.h, with their aliases */
+	char **data_alias;	/* per data change: its post copy's global symbol, or NULL */
+	size_t nr_data_alias;
 	size_t nr_sections;	/* sections written, for the manifest */
 	uint64_t code_size;	/* bytes of included functions */
 };

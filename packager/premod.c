@@ -263,6 +263,96 @@ static int put_pre_funcs(FILE *f, FILE *table, const struct ksp_update *u, size_
 	return 0;
 }
 
+/* The pre value of one in-place field: its bytes, or its pointer's label. */
+static int put_data_field(FILE *f, const struct ksp_unit *un, const struct kelf_sec *s,
+			  uint64_t start, const struct ksp_data_field *fd, const char *prefix,
+			  size_t k)
+{
+	struct kelf_target t = { 0 };
+	char *label = NULL;
+
+	fprintf(f, "static const u8 %s_%zu[] = {", prefix, k);
+	put_bytes(f, s->data ? s->data + start + fd->offset : NULL, fd->len);
+	fprintf(f, "};\n");
+	if (fd->pre_rela >= 0) {
+		label = reloc_label(un->pre, NULL, &s->relas[fd->pre_rela], un->unit, &t);
+		if (!label)
+			return -1;
+	}
+	fprintf(f, "#define %s_%zu_field { %u, %u, %s_%zu, ", prefix, k, fd->offset, fd->len,
+		prefix, k);
+	if (label)
+		put_cstr(f, label);
+	else
+		fprintf(f, "NULL");
+	fprintf(f, ", %" PRId64 " }\n", t.addend);
+	free(label);
+	return 0;
+}
+
+/*
+ * The data objects rewritten in place (inplace.h): each field's pre value,
+ * and their table (ksplice_pre_data). Returns how many, or -1.
+ */
+static long put_pre_data(FILE *f, const struct ksp_update *u)
+{
+	size_t ui, i, k, n = 0;
+	FILE *table;
+	char *entries = NULL;
+	size_t len = 0;
+
+	table = open_memstream(&entries, &len);
+	if (!table)
+		return -1;
+	for (ui = 0; ui < u->nr_units; ui++) {
+		const struct ksp_unit *un = &u->units[ui];
+
+		for (i = 0; i < un->diff->nr_data; i++) {
+			const struct ksp_data_change *c = &un->diff->data[i];
+			const GElf_Sym *st = &un->pre->syms[c->pre_sym].st;
+			const struct kelf_sec *s = &un->pre->secs[st->st_shndx];
+			char prefix[64], *label;
+
+			if (!ksp_data_in_place(c))
+				continue;
+			snprintf(prefix, sizeof(prefix), "ksplice_data_%zu_%zu", ui, i);
+			fprintf(f, "/* %s: %s, rewritten in place */\n", un->unit,
+				un->pre->syms[c->pre_sym].name);
+			for (k = 0; k < c->inplace.nr_fields; k++)
+				if (put_data_field(f, un, s, st->st_value, &c->inplace.fields[k],
+						   prefix, k))
+					goto fail;
+			fprintf(f, "static const struct ksplice_data_field %s_fields[] = {\n", prefix);
+			for (k = 0; k < c->inplace.nr_fields; k++)
+				fprintf(f, "\t%s_%zu_field,\n", prefix, k);
+			fprintf(f, "};\n\n");
+			label = ksp_label_of(un->pre, c->pre_sym, un->unit);
+			if (!label)
+				goto fail;
+			fprintf(table, "\t{ ");
+			put_cstr(table, label);
+			fprintf(table, ", ");
+			put_cstr(table, un->pre->syms[c->pre_sym].name);
+			fprintf(table, ", %" PRIu64 ", %s_fields, %zu },\n", (uint64_t)st->st_size,
+				prefix, c->inplace.nr_fields);
+			free(label);
+			n++;
+		}
+	}
+	if (fclose(table))
+		goto out;
+	if (n)
+		fprintf(f, "static const struct ksplice_pre_data ksplice_pre_data[] = {\n%s};\n\n",
+			entries);
+	free(entries);
+	return (long)n;
+fail:
+	fclose(table);
+out:
+	free(entries);
+	return -1;
+}
+
 /*
  * Does the update define label as a new global function: a unit of this
  * target, or another target's new module (ksplice-apply binds those)?
@@ -319,6 +409,7 @@ int ksp_write_pre_c(FILE *f, const struct ksp_update *u, char *err, size_t errle
 	size_t nfuncs, nsyms, len = 0;
 	char *entries = NULL;
 	FILE *table = open_memstream(&entries, &len);
+	long ndata;
 	int bad;
 
 	if (!table) {
@@ -335,6 +426,11 @@ int ksp_write_pre_c(FILE *f, const struct ksp_update *u, char *err, size_t errle
 	fprintf(f, "static const struct ksplice_pre_func ksplice_pre_funcs[] = {\n%s};\n\n",
 		entries);
 	free(entries);
+	ndata = put_pre_data(f, u);
+	if (ndata < 0) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
 	nsyms = put_symbols(f, u);
 	fprintf(f, "static const struct ksplice_pre ksplice_pre_update = {\n"
 		"\t.abi_version = KSPLICE_ABI_VERSION,\n\t.id = ");
@@ -344,7 +440,10 @@ int ksp_write_pre_c(FILE *f, const struct ksp_update *u, char *err, size_t errle
 	fprintf(f, ",\n\t.description = ");
 	put_cstr(f, u->description);
 	fprintf(f, ",\n\t.funcs = ksplice_pre_funcs,\n\t.nr_funcs = %zu,\n"
-		"\t.symbols = ksplice_pre_symbols,\n\t.nr_symbols = %zu,\n};\n\n", nfuncs, nsyms);
+		"\t.symbols = ksplice_pre_symbols,\n\t.nr_symbols = %zu,\n", nfuncs, nsyms);
+	if (ndata)
+		fprintf(f, "\t.data = ksplice_pre_data,\n\t.nr_data = %ld,\n", ndata);
+	fprintf(f, "};\n\n");
 	fprintf(f, "static int __init ksplice_pre_init(void)\n{\n"
 		"\treturn ksplice_register_pre(&ksplice_pre_update, THIS_MODULE);\n}\n\n"
 		"static void __exit ksplice_pre_exit(void)\n{\n"
@@ -472,15 +571,51 @@ static void put_import_ns(FILE *f, const struct ksp_update *u)
 	}
 }
 
-int ksp_write_new_c(FILE *f, const struct ksp_update *u, char *err, size_t errlen)
+/*
+ * The table of the post copies of the data rewritten in place: declarations
+ * and ksplice_new_data[]. With f NULL only counts. Returns the number.
+ */
+static size_t put_data_copies(FILE *f, const struct ksp_update *u)
 {
 	size_t ui, i, n = 0;
+
+	for (ui = 0; ui < u->nr_units; ui++)
+		for (i = 0; i < u->units[ui].nobj->nr_data_alias; i++)
+			if (u->units[ui].nobj->data_alias[i] && ++n && f)
+				fprintf(f, "extern const char %s[];\n",
+					u->units[ui].nobj->data_alias[i]);
+	if (!f || !n)
+		return n;
+	fprintf(f, "\nstatic const struct ksplice_data_copy ksplice_new_data[] = {\n");
+	for (ui = 0; ui < u->nr_units; ui++) {
+		const struct ksp_unit *un = &u->units[ui];
+
+		for (i = 0; i < un->nobj->nr_data_alias; i++) {
+			char *label;
+
+			if (!un->nobj->data_alias[i])
+				continue;
+			label = ksp_label_of(un->pre, un->diff->data[i].pre_sym, un->unit);
+			fprintf(f, "\t{ ");
+			put_cstr(f, label);
+			fprintf(f, ", %s },\n", un->nobj->data_alias[i]);
+			free(label);
+		}
+	}
+	fprintf(f, "};\n");
+	return n;
+}
+
+int ksp_write_new_c(FILE *f, const struct ksp_update *u, char *err, size_t errlen)
+{
+	size_t ui, i, n = 0, ndata;
 
 	fputs(header, f);
 	for (ui = 0; ui < u->nr_units; ui++)
 		for (i = 0; i < u->units[ui].nobj->nr_patches; i++)
 			fprintf(f, "extern char %s[];\n", u->units[ui].nobj->patches[i].alias);
 	put_hooks_decl(f, u);
+	ndata = put_data_copies(f, u);
 	fprintf(f, "\nstatic const struct ksplice_patch ksplice_new_patches[] = {\n");
 	for (ui = 0; ui < u->nr_units; ui++)
 		for (i = 0; i < u->units[ui].nobj->nr_patches; i++, n++) {
@@ -496,7 +631,10 @@ int ksp_write_new_c(FILE *f, const struct ksp_update *u, char *err, size_t errle
 	fprintf(f, ",\n\t.target = ");
 	put_cstr(f, u->target);
 	fprintf(f, ",\n\t.patches = ksplice_new_patches,\n\t.nr_patches = %zu,\n", n);
-	fprintf(f, "\t.hooks = ksplice_new_hooks,\n\t.nr_hooks = %zu,\n};\n\n", put_hooks_decl(NULL, u));
+	fprintf(f, "\t.hooks = ksplice_new_hooks,\n\t.nr_hooks = %zu,\n", put_hooks_decl(NULL, u));
+	if (ndata)
+		fprintf(f, "\t.data = ksplice_new_data,\n\t.nr_data = %zu,\n", ndata);
+	fprintf(f, "};\n\n");
 	fprintf(f, "static int __init ksplice_new_init(void)\n{\n"
 		"\treturn ksplice_register_new(&ksplice_new_update, THIS_MODULE);\n}\n\n"
 		"static void __exit ksplice_new_exit(void)\n{\n"
@@ -543,6 +681,36 @@ static void put_func_list(FILE *f, const struct ksp_unit *un, enum ksp_change wh
 	fprintf(f, "]");
 }
 
+/* The unit's changed data: why each changed, and its fields when it changes in place. */
+static void put_data_list(FILE *f, const struct ksp_unit *un)
+{
+	size_t i, k;
+
+	fprintf(f, "[");
+	for (i = 0; i < un->diff->nr_data; i++) {
+		const struct ksp_data_change *c = &un->diff->data[i];
+
+		fprintf(f, "%s{\"name\": ", i ? ", " : "");
+		put_json_str(f, un->pre->syms[c->pre_sym].name);
+		fprintf(f, ", \"section\": ");
+		put_json_str(f, un->post->secs[un->post->syms[c->post_sym].st.st_shndx].name);
+		fprintf(f, ", \"reason\": ");
+		put_json_str(f, c->reason);
+		fprintf(f, ", \"in_place\": %s, \"refusal\": ", ksp_data_in_place(c) ? "true" : "false");
+		put_json_str(f, c->inplace.refusal);
+		fprintf(f, ", \"fields\": [");
+		for (k = 0; k < c->inplace.nr_fields; k++) {
+			const struct ksp_data_field *fd = &c->inplace.fields[k];
+
+			fprintf(f, "%s{\"offset\": %u, \"len\": %u, \"kind\": \"%s\"}", k ? ", " : "",
+				fd->offset, fd->len,
+				fd->pre_rela >= 0 || fd->post_rela >= 0 ? "pointer" : "value");
+		}
+		fprintf(f, "]}");
+	}
+	fprintf(f, "]");
+}
+
 int ksp_write_manifest(FILE *f, const struct ksp_update *u, char *err, size_t errlen)
 {
 	size_t ui;
@@ -561,6 +729,8 @@ int ksp_write_manifest(FILE *f, const struct ksp_update *u, char *err, size_t er
 		put_func_list(f, un, KSP_NEW);
 		fprintf(f, ", \"removed\": ");
 		put_func_list(f, un, KSP_REMOVED);
+		fprintf(f, ", \"data\": ");
+		put_data_list(f, un);
 		if (un->nobj) {
 			size_t i;
 

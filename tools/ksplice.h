@@ -10,7 +10,7 @@
 #include <stddef.h>
 
 #define KS_SYSFS "/sys/kernel/ksplice"
-#define KS_API_VERSION "1"
+#define KS_API_VERSION "2"
 #define KS_MAX_TARGETS 64
 #define KS_DIR_MAX 512		/* temporary directories */
 

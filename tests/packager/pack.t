@@ -9,7 +9,7 @@
 # changed data and bad input; a renumbered BTF_ID symbol; --provided, --keep-new
 # and --import-ns; an R_X86_64_NONE relocation.
 . "$KSPLICE_TOP/tests/lib/tap.sh"
-tap_plan 37
+tap_plan 42
 make -C "$KSPLICE_TOP/packager" >/dev/null || { tap_plan 1; tap_ok 0 "packager builds"; exit 1; }
 P=$KSPLICE_TOP/packager/ksplice-pack
 F=$KSPLICE_TOP/tests/packager/fixtures
@@ -188,7 +188,7 @@ tcc -c "$F/table.c" -o table-pre.o
 tcc -DPOST -c "$F/table.c" -o table-quirk.o
 tcc -DPOST -DPOST_IDS -c "$F/table.c" -o table-both.o
 got=$($P diff u.c table-pre.o table-both.o 2>/dev/null | tr '\n' ',')
-tap_ok "$([ "$got" = "changed quirk_flags,data ids: size changed from 12 to 16," ] && echo 1)" \
+tap_ok "$([ "$got" = "changed quirk_flags,data ids: size changed from 12 to 16 (not in place: its size changes)," ] && echo 1)" \
 	"a changed table only code reads: its reader is replaced; one whose address data holds: a data change ($got)"
 mkdir tbl tbl2
 $P build --id=fx000002 --target=vmlinux --out=tbl u.c table-pre.o table-both.o 2>/dev/null
@@ -207,6 +207,35 @@ tap_ok "$([ $? = 3 ] && echo 1)" "no function changed: exit 3"
 err=$($P build --id=fx000001 --target=vmlinux --out=same u.c pre.o data.o 2>&1)
 tap_ok "$([ $? = 4 ] && echo "$err" | grep -q "u.c: data limit: initial value changed" && echo 1)" \
 	"changed data: exit 4, listed"
+# data rewritten in place: a read-only table's new callback and value, a
+# writable one's new callback; not a writable value
+tcc -c "$F/inplace.c" -o ip-pre.o
+tcc -DPOST -c "$F/inplace.c" -o ip-post.o
+tcc -DPOST -DPOST_VALUE -c "$F/inplace.c" -o ip-value.o
+got=$($P diff ip.c ip-pre.o ip-post.o 2>/dev/null | tr '\n' ',')
+tap_ok "$([ "$got" = "new cb_new,data ro_ops: initial value changed (in place),data rw_ops: initial pointer value changed (in place)," ] && echo 1)" \
+	"a new callback in a read-only and a writable table, a read-only value: in place ($got)"
+fields=$($P diff --json ip.c ip-pre.o ip-post.o 2>/dev/null | python3 -c '
+import json, sys
+for d in json.load(sys.stdin)["units"][0]["data"]:
+    print(d["name"], " ".join("+%d/%d/%s" % (f["offset"], f["len"], f["kind"]) for f in d["fields"]))' | tr '\n' ',')
+tap_ok "$([ "$fields" = "ro_ops +8/8/pointer +16/1/value,rw_ops +8/8/pointer," ] && echo 1)" \
+	"the fields: the callback pointer and the value ($fields)"
+mkdir ip
+$P build --id=fx000005 --target=vmlinux --out=ip ip.c ip-pre.o ip-post.o 2>ip.err
+rc=$?
+relas=$(readelf -rW ip/code_0.o | awk '/^Relocation section .\.rela\.rodata\.ksplice_data\.rw_ops/ { f = 1; next }
+	/^Relocation section/ { f = 0 } f && /R_X86_64/ { print $1, $3, $5 }')
+tap_ok "$([ $rc = 0 ] && grep -q "ip.c: data rw_ops: initial pointer value changed: rewritten in place (1 field)" ip.err &&
+	[ "$relas" = "0000000000000008 R_X86_64_64 .text.ksplice.cb_new" ] && echo 1)" \
+	"build: the post copy carries only the changed pointer, to the new callback ($relas)"
+tap_ok "$(grep -q '{ "ro_ops", "ro_ops", 24, ksplice_data_0_0_fields, 2 }' ip/pre.c &&
+	grep -q '{ 16, 1, ksplice_data_0_0_1, NULL, 0 }' ip/pre.c &&
+	grep -q '{ "rw_ops", __ksplice_data_0_1 }' ip/new.c && echo 1)" \
+	"pre.c lists each field's pre value, new.c each post copy"
+err=$($P build --id=fx000006 --target=vmlinux --out=ip u.c ip-pre.o ip-value.o 2>&1)
+tap_ok "$([ $? = 4 ] && echo "$err" | grep -q "data rw_ops: initial value changed (not in place: field at +16 (1 byte): a value in writable data" && echo 1)" \
+	"a value in writable data is not rewritten in place: exit 4, saying why"
 err=$($P diff u.c /etc/passwd pre.o 2>&1)
 tap_ok "$([ $? = 1 ] && echo "$err" | grep -q "/etc/passwd: not an ELF file" && echo 1)" "not an object: exit 1, named"
 

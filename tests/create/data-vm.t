@@ -1,0 +1,49 @@
+#!/bin/bash
+# Data rewritten in place (packager/inplace.h, kmod/data.c), end to end on the
+# stock kernel: data-inplace.patch gives /proc/consoles' read-only
+# seq_operations (consoles_op, whose address boot code registered) a new
+# .show, and the writable sysctl table printk_sysctls a new handler for
+# printk_delay. ksplice-create says both are rewritten in place; in the VM,
+# after ksplice-apply /proc/consoles lines start with "ksplice-data" and a
+# read of printk_delay logs through the new handler; after ksplice-undo both
+# are the stock ones again. A writable value (a registration's .family) is
+# refused as custom code: analyzer.t and pack.t.
+. "$KSPLICE_TOP/tests/lib/tap.sh"
+. "$KSPLICE_TOP/tests/apply/lib/vmtest.sh"
+tap_plan 13
+vm_setup
+tree=$(ks_kernel_dir)/linux
+make -C "$KSPLICE_TOP/packager" >/dev/null
+out=$vm_out
+rm -f "$out/ksplice-datavm01.tar.gz"
+( cd "$out" && "$KSPLICE_TOP/kbuild/ksplice-create" \
+	--patch="$KSPLICE_TOP/tests/create/patches/data-inplace.patch" --id=datavm01 "$tree" ) \
+	>"$out/create-data.log" 2>&1
+tap_ok "$([ -f "$out/ksplice-datavm01.tar.gz" ] && echo 1)" "ksplice-create writes ksplice-datavm01.tar.gz"
+[ -f "$out/ksplice-datavm01.tar.gz" ] || sed 's/^/# /' "$out/create-data.log"
+tap_ok "$(grep -q "note: data rewritten in place at apply (and restored at undo): fs/proc/consoles.c: consoles_op (1 field: +24 pointer)" "$out/create-data.log" &&
+	grep -q "note: data rewritten in place at apply (and restored at undo): kernel/printk/sysctl.c: printk_sysctls (1 field: +224 pointer)" "$out/create-data.log" &&
+	echo 1)" "ksplice-create names both objects and their changed field"
+
+{
+	vm_prelude
+	cat <<'S'
+delay_reads() { dmesg | grep -c "ksplice-data: printk_delay read"; }
+check "before: /proc/consoles is the stock one" sh -c '! grep -q ksplice-data /proc/consoles && grep -q "^ttyS0" /proc/consoles'
+status_is 0 "ksplice-apply applies the update" ksplice-apply /ksplice/ksplice-datavm01.tar.gz
+check "the core matched both objects" sh -c '[ "$(dmesg | grep -c "field(s) to rewrite in place")" = 2 ]'
+cat /proc/consoles
+check "after apply: /proc/consoles goes through the new .show" sh -c 'grep -q "^ksplice-data ttyS0" /proc/consoles'
+cat /proc/sys/kernel/printk_delay >/dev/null
+check "after apply: printk_delay is read through the new handler" sh -c '[ "$(dmesg | grep -c "ksplice-data: printk_delay read")" -ge 1 ]'
+check "... which still reads the value" sh -c '[ "$(cat /proc/sys/kernel/printk_delay)" = 0 ]'
+status_is 0 "ksplice-undo reverses it" ksplice-undo datavm01
+check "after undo: /proc/consoles is the stock one" sh -c '! grep -q ksplice-data /proc/consoles && grep -q "^ttyS0" /proc/consoles'
+n=$(delay_reads)
+cat /proc/sys/kernel/printk_delay >/dev/null
+check "after undo: printk_delay's stock handler, the update modules gone" sh -c "[ \"\$(dmesg | grep -c 'ksplice-data: printk_delay read')\" = $n ] && ! grep -q ksplice_datavm01 /proc/modules"
+S
+} >"$out/data-vm.sh"
+vm_run data "$out/data-vm.sh" --file "$out/ksplice-datavm01.tar.gz:/ksplice/ksplice-datavm01.tar.gz"
+vm_results 9
+tap_finish
