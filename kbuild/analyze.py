@@ -667,7 +667,7 @@ def format_report(rep):
         if not u["records"]:
             lines.append(f"  note: {u['unit']} has no plugin records: coarse analysis")
         for d in u.get("in_place", []):
-            lines.append(f"  data rewritten in place at apply: {d}")
+            lines.append(f"  data rewritten in place at apply (and restored at undo): {d}")
     for w in rep["warnings"]:
         lines.append(f"  warning: {w}")
     return "\n".join(lines)

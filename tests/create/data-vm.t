@@ -21,8 +21,8 @@ rm -f "$out/ksplice-datavm01.tar.gz"
 	>"$out/create-data.log" 2>&1
 tap_ok "$([ -f "$out/ksplice-datavm01.tar.gz" ] && echo 1)" "ksplice-create writes ksplice-datavm01.tar.gz"
 [ -f "$out/ksplice-datavm01.tar.gz" ] || sed 's/^/# /' "$out/create-data.log"
-tap_ok "$(grep -q "note: data rewritten in place at apply (and restored at undo): fs/proc/consoles.c: consoles_op (1 field: +24 pointer)" "$out/create-data.log" &&
-	grep -q "note: data rewritten in place at apply (and restored at undo): kernel/printk/sysctl.c: printk_sysctls (1 field: +224 pointer)" "$out/create-data.log" &&
+tap_ok "$(grep -q "data rewritten in place at apply (and restored at undo): fs/proc/consoles.c: consoles_op (1 field: +24 pointer)" "$out/create-data.log" &&
+	grep -q "data rewritten in place at apply (and restored at undo): kernel/printk/sysctl.c: printk_sysctls (1 field: +224 pointer)" "$out/create-data.log" &&
 	echo 1)" "ksplice-create names both objects and their changed field"
 
 {
