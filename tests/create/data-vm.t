@@ -6,11 +6,13 @@
 # printk_delay. ksplice-create says both are rewritten in place; in the VM,
 # after ksplice-apply /proc/consoles lines start with "ksplice-data" and a
 # read of printk_delay logs through the new handler; after ksplice-undo both
-# are the stock ones again. A writable value (a registration's .family) is
-# refused as custom code: analyzer.t and pack.t.
+# are the stock ones again. The same patch as a second update, applied on
+# top of the first, is refused (no_match, status 10: the fields no longer
+# hold the pre build's values) and changes nothing. A writable value (a
+# registration's .family) is refused as custom code: analyzer.t and pack.t.
 . "$KSPLICE_TOP/tests/lib/tap.sh"
 . "$KSPLICE_TOP/tests/apply/lib/vmtest.sh"
-tap_plan 13
+tap_plan 16
 vm_setup
 tree=$(ks_kernel_dir)/linux
 make -C "$KSPLICE_TOP/packager" >/dev/null
@@ -21,6 +23,11 @@ rm -f "$out/ksplice-datavm01.tar.gz"
 	>"$out/create-data.log" 2>&1
 tap_ok "$([ -f "$out/ksplice-datavm01.tar.gz" ] && echo 1)" "ksplice-create writes ksplice-datavm01.tar.gz"
 [ -f "$out/ksplice-datavm01.tar.gz" ] || sed 's/^/# /' "$out/create-data.log"
+rm -f "$out/ksplice-datavm02.tar.gz"
+( cd "$out" && "$KSPLICE_TOP/kbuild/ksplice-create" -q \
+	--patch="$KSPLICE_TOP/tests/create/patches/data-inplace.patch" --id=datavm02 "$tree" ) \
+	>"$out/create-data2.log" 2>&1
+tap_ok "$([ -f "$out/ksplice-datavm02.tar.gz" ] && echo 1)" "the same patch as a second update: ksplice-datavm02.tar.gz"
 tap_ok "$(grep -q "data rewritten in place at apply (and restored at undo): fs/proc/consoles.c: consoles_op (1 field: +24 pointer)" "$out/create-data.log" &&
 	grep -q "data rewritten in place at apply (and restored at undo): kernel/printk/sysctl.c: printk_sysctls (1 field: +224 pointer)" "$out/create-data.log" &&
 	echo 1)" "ksplice-create names both objects and their changed field"
@@ -37,6 +44,9 @@ check "after apply: /proc/consoles goes through the new .show" sh -c 'grep -q "^
 cat /proc/sys/kernel/printk_delay >/dev/null
 check "after apply: printk_delay is read through the new handler" sh -c '[ "$(dmesg | grep -c "ksplice-data: printk_delay read")" -ge 1 ]'
 check "... which still reads the value" sh -c '[ "$(cat /proc/sys/kernel/printk_delay)" = 0 ]'
+status_is 10 "the same change again on top: no_match (status 10)" ksplice-apply /ksplice/ksplice-datavm02.tar.gz
+check "... the kernel log names the field that no longer holds the pre value, /proc/consoles unchanged" \
+	sh -c 'dmesg | grep -q "Update datavm02: no_match: data .*: the running value at offset 0x" && grep -q "^ksplice-data ttyS0" /proc/consoles && ! grep -q "^ksplice-data ksplice-data" /proc/consoles'
 status_is 0 "ksplice-undo reverses it" ksplice-undo datavm01
 check "after undo: /proc/consoles is the stock one" sh -c '! grep -q ksplice-data /proc/consoles && grep -q "^ttyS0" /proc/consoles'
 n=$(delay_reads)
@@ -44,6 +54,7 @@ cat /proc/sys/kernel/printk_delay >/dev/null
 check "after undo: printk_delay's stock handler, the update modules gone" sh -c "[ \"\$(dmesg | grep -c 'ksplice-data: printk_delay read')\" = $n ] && ! grep -q ksplice_datavm01 /proc/modules"
 S
 } >"$out/data-vm.sh"
-vm_run data "$out/data-vm.sh" --file "$out/ksplice-datavm01.tar.gz:/ksplice/ksplice-datavm01.tar.gz"
-vm_results 9
+vm_run data "$out/data-vm.sh" --file "$out/ksplice-datavm01.tar.gz:/ksplice/ksplice-datavm01.tar.gz" \
+	--file "$out/ksplice-datavm02.tar.gz:/ksplice/ksplice-datavm02.tar.gz"
+vm_results 11
 tap_finish
