@@ -336,7 +336,7 @@ int ksplice_register_new(const struct ksplice_new *new, struct module *owner)
 		goto out;
 	ret = make_trampolines(update, target, new);
 	if (!ret)
-		ret = ksplice_bind_data(update, target, new);
+		ret = ksplice_bind_data(update, target, new, owner);
 	if (!ret)
 		ret = ksplice_hooks_register(update, target, new, owner);
 	if (ret) {

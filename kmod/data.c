@@ -15,11 +15,14 @@
  * without touching the kernel's page protections (Ksplice's way; never CR0.WP).
  * Reverse: every field must hold the post value; the saved one goes back.
  *
- * A pointer field may point into the new module. On reverse the stack check
- * therefore covers the new module's whole text (patch.c asks
- * ksplice_data_in_new_text()), and after it synchronize_rcu_tasks() waits for
- * every task to pass a voluntary context switch, so none still holds a
- * pointer it loaded before the reverse when the new module goes.
+ * A pointer field may point into the new module (a new callback, a string).
+ * On reverse the stack check therefore covers the new module's whole text
+ * (patch.c asks ksplice_data_in_new_text()), and after it
+ * synchronize_rcu_tasks() waits for every task to pass a voluntary context
+ * switch, so none is between loading such a pointer and using it. The kernel
+ * may also have copied the pointer elsewhere while the update was applied,
+ * which no check can see: so that copy cannot dangle, that new module is
+ * never unloaded (ksplice_data_keep_new() keeps its reference).
  */
 #define pr_fmt(fmt) "ksplice: " fmt
 
@@ -163,9 +166,25 @@ int ksplice_match_data(struct ksplice_update *update,
 	return 0;
 }
 
+/* Does a field's post value point into module mod (a new callback)? */
+static bool points_into(const struct ksplice_data_obj *o, struct module *mod)
+{
+	unsigned int k;
+	unsigned long value;
+
+	for (k = 0; k < o->nr_fields; k++) {
+		if (o->fields[k].len != sizeof(value))
+			continue;
+		memcpy(&value, o->post + o->fields[k].offset, sizeof(value));
+		if (within_module(value, mod))
+			return true;
+	}
+	return false;
+}
+
 int ksplice_bind_data(struct ksplice_update *update,
 		      struct ksplice_target *target,
-		      const struct ksplice_new *new)
+		      const struct ksplice_new *new, struct module *owner)
 {
 	unsigned int i;
 
@@ -178,6 +197,7 @@ int ksplice_bind_data(struct ksplice_update *update,
 			return -EINVAL;
 		}
 		o->post = new->data[i].post;
+		o->points_new = points_into(o, owner);
 	}
 	for (i = 0; i < target->nr_data; i++) {
 		if (!target->data[i].post) {
@@ -365,4 +385,26 @@ void ksplice_data_settle(struct ksplice_update *update)
 {
 	if (ksplice_data_any(update))
 		synchronize_rcu_tasks();
+}
+
+/*
+ * After a reverse: a new module that rewritten data pointed into keeps its
+ * reference for good (a copy of the pointer may remain); returns with
+ * target->new_ref cleared, so patch.c does not drop it.
+ */
+void ksplice_data_keep_new(struct ksplice_update *update)
+{
+	struct ksplice_target *target;
+	unsigned int i;
+
+	list_for_each_entry(target, &update->targets, list) {
+		for (i = 0; i < target->nr_data; i++)
+			if (target->data[i].points_new && target->new_ref)
+				break;
+		if (i == target->nr_data)
+			continue;
+		target->new_ref = false;
+		pr_info("Update %s: the new module of %s stays loaded: %s pointed into it while applied, and a copy of that pointer may remain\n",
+			update->id, target->name, target->data[i].label);
+	}
 }

@@ -105,6 +105,7 @@ struct ksplice_data_obj {
 	const char *label;	/* copied */
 	unsigned long addr;	/* the running object */
 	const u8 *post;		/* the new module's copy, NULL until it loads */
+	bool points_new;	/* a post value points into the new module */
 	struct ksplice_data_val *fields;
 	unsigned int nr_fields;
 };
@@ -208,7 +209,7 @@ int ksplice_match_data(struct ksplice_update *update,
 		       const struct ksplice_pre *pre);
 int ksplice_bind_data(struct ksplice_update *update,
 		      struct ksplice_target *target,
-		      const struct ksplice_new *new);
+		      const struct ksplice_new *new, struct module *owner);
 void ksplice_unbind_data(struct ksplice_target *target);
 void ksplice_free_data(struct ksplice_target *target);
 int ksplice_data_map(struct ksplice_update *update);
@@ -219,6 +220,7 @@ bool ksplice_data_any(struct ksplice_update *update);
 const char *ksplice_data_in_new_text(struct ksplice_update *update,
 				     unsigned long addr);
 void ksplice_data_settle(struct ksplice_update *update);
+void ksplice_data_keep_new(struct ksplice_update *update);
 
 /* ftrace.c */
 bool ksplice_ftrace_traceable(unsigned long addr);

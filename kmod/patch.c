@@ -443,6 +443,7 @@ int ksplice_reverse_update(struct ksplice_update *update)
 	ksplice_hooks_free_shadows(update);
 	update->abort_cause = KSPLICE_OK;
 	update->stage = KSPLICE_STAGE_REVERSED;
+	ksplice_data_keep_new(update);
 	put_new_modules(update);
 	pr_info("Update %s reversed successfully\n", update->id);
 	return 0;
