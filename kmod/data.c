@@ -351,7 +351,7 @@ void ksplice_data_write(struct ksplice_update *update, bool reverse)
 	each_field(update, write_field, reverse);
 }
 
-bool ksplice_data_any(struct ksplice_update *update)
+static bool data_any(struct ksplice_update *update)
 {
 	struct ksplice_target *target;
 
@@ -383,7 +383,7 @@ const char *ksplice_data_in_new_text(struct ksplice_update *update,
 /* After a reverse: no task still holds a pointer into the new code. */
 void ksplice_data_settle(struct ksplice_update *update)
 {
-	if (ksplice_data_any(update))
+	if (data_any(update))
 		synchronize_rcu_tasks();
 }
 

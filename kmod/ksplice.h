@@ -216,7 +216,6 @@ int ksplice_data_map(struct ksplice_update *update);
 void ksplice_data_unmap(struct ksplice_update *update);
 int ksplice_data_check(struct ksplice_update *update, bool reverse);
 void ksplice_data_write(struct ksplice_update *update, bool reverse);
-bool ksplice_data_any(struct ksplice_update *update);
 const char *ksplice_data_in_new_text(struct ksplice_update *update,
 				     unsigned long addr);
 void ksplice_data_settle(struct ksplice_update *update);

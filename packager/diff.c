@@ -104,18 +104,14 @@ static int relas_equal(const struct kelf *a, const struct kelf_sec *sa, uint64_t
 {
 	size_t na, nb, ia = kelf_relas_in(sa, a0, a0 + size, &na),
 		       ib = kelf_relas_in(sb, b0, b0 + size, &nb), i;
-	char ta[512], tb[512];
 
 	if (na != nb)
 		return 0;
 	for (i = 0; i < na; i++) {
 		const struct kelf_rela *ra = &sa->relas[ia + i], *rb = &sb->relas[ib + i];
 
-		if (ra->offset - a0 != rb->offset - b0 || ra->type != rb->type)
-			return 0;
-		kelf_norm_target(a, ra, in_code ? sa : NULL, ta, sizeof(ta));
-		kelf_norm_target(b, rb, in_code ? sb : NULL, tb, sizeof(tb));
-		if (strcmp(ta, tb))
+		if (ra->offset - a0 != rb->offset - b0 ||
+		    !kelf_same_target(a, ra, in_code ? sa : NULL, b, rb, in_code ? sb : NULL))
 			return 0;
 	}
 	return 1;

@@ -72,18 +72,6 @@ static void mark_relocated(unsigned char *covered, const struct kelf_sec *s, uin
 	}
 }
 
-static int same_target(const struct kelf *pre, const struct kelf_rela *a,
-		       const struct kelf *post, const struct kelf_rela *b)
-{
-	char ta[512], tb[512];
-
-	if (a->type != b->type)
-		return 0;
-	kelf_norm_target(pre, a, NULL, ta, sizeof(ta));
-	kelf_norm_target(post, b, NULL, tb, sizeof(tb));
-	return !strcmp(ta, tb);
-}
-
 /* The pointer fields: relocation sites that differ. */
 static int pointer_fields(const struct kelf *pre, const struct kelf_sec *sa, uint64_t a0,
 			  const struct kelf *post, const struct kelf_sec *sb, uint64_t b0,
@@ -96,7 +84,7 @@ static int pointer_fields(const struct kelf *pre, const struct kelf_sec *sa, uin
 		uint64_t off = sb->relas[i].offset - b0;
 		int pa = rela_at(sa, fa, na, a0 + off);
 
-		if (pa >= 0 && same_target(pre, &sa->relas[pa], post, &sb->relas[i]))
+		if (pa >= 0 && kelf_same_target(pre, &sa->relas[pa], NULL, post, &sb->relas[i], NULL))
 			continue;
 		if (add_field(ip, (uint32_t)off, rela_width(sb->relas[i].type), pa, (int)i))
 			return -1;
@@ -153,14 +141,12 @@ static void check_target(const struct kelf *post, const struct kelf_rela *r, cha
 		 t.sym >= 0 ? post->syms[t.sym].name : post->secs[t.sec].name);
 }
 
-static void check_fields(const struct kelf *pre, const struct kelf_sec *sa,
-			 const struct kelf *post, const struct kelf_sec *sb,
-			 struct ksp_inplace *ip)
+static void check_fields(const struct kelf_sec *sa, const struct kelf *post,
+			 const struct kelf_sec *sb, struct ksp_inplace *ip)
 {
 	int ro = ksp_inplace_readonly(sa) && ksp_inplace_readonly(sb);
 	size_t i;
 
-	(void)pre;
 	for (i = 0; i < ip->nr_fields && !ip->refusal[0]; i++) {
 		const struct ksp_data_field *f = &ip->fields[i];
 		const struct kelf_rela *ra = f->pre_rela >= 0 ? &sa->relas[f->pre_rela] : NULL;
@@ -220,7 +206,7 @@ int ksp_inplace_fields(const struct kelf *pre, int pre_sym, const struct kelf *p
 	if (!ip->nr_fields)
 		snprintf(ip->refusal, sizeof(ip->refusal), "no field differs");
 	else
-		check_fields(pre, sa, post, sb, ip);
+		check_fields(sa, post, sb, ip);
 	return 0;
 }
 

@@ -621,6 +621,18 @@ void kelf_norm_target(const struct kelf *k, const struct kelf_rela *r,
 	snprintf(buf + strlen(buf), len - strlen(buf), "%s%+lld", base, (long long)t.addend);
 }
 
+int kelf_same_target(const struct kelf *a, const struct kelf_rela *ra, const struct kelf_sec *ca,
+		     const struct kelf *b, const struct kelf_rela *rb, const struct kelf_sec *cb)
+{
+	char ta[512], tb[512];
+
+	if (ra->type != rb->type)
+		return 0;
+	kelf_norm_target(a, ra, ca, ta, sizeof(ta));
+	kelf_norm_target(b, rb, cb, tb, sizeof(tb));
+	return !strcmp(ta, tb);
+}
+
 uint64_t kelf_fnv1a(const unsigned char *p, size_t n)
 {
 	uint64_t h = 0xcbf29ce484222325ULL;

@@ -147,6 +147,13 @@ int kelf_local_peer(const struct kelf *from, int sym, const struct kelf *to);
 void kelf_norm_target(const struct kelf *k, const struct kelf_rela *r,
 		      const struct kelf_sec *code, char *buf, size_t len);
 
+/*
+ * Do relocations ra (of a, in code ca or NULL for data) and rb (of b) have the
+ * same type and point at the same thing (kelf_norm_target)?
+ */
+int kelf_same_target(const struct kelf *a, const struct kelf_rela *ra, const struct kelf_sec *ca,
+		     const struct kelf *b, const struct kelf_rela *rb, const struct kelf_sec *cb);
+
 /* 64-bit FNV-1a, for the manifest's pre-code checksums. */
 uint64_t kelf_fnv1a(const unsigned char *p, size_t n);
 

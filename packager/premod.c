@@ -573,7 +573,7 @@ static void put_import_ns(FILE *f, const struct ksp_update *u)
 
 /*
  * The table of the post copies of the data rewritten in place: declarations
- * and ksplice_new_data[]. With f NULL only counts. Returns the number.
+ * and ksplice_new_data[]. Returns the number.
  */
 static size_t put_data_copies(FILE *f, const struct ksp_update *u)
 {
@@ -581,11 +581,11 @@ static size_t put_data_copies(FILE *f, const struct ksp_update *u)
 
 	for (ui = 0; ui < u->nr_units; ui++)
 		for (i = 0; i < u->units[ui].nobj->nr_data_alias; i++)
-			if (u->units[ui].nobj->data_alias[i] && ++n && f)
+			if (u->units[ui].nobj->data_alias[i] && ++n)
 				fprintf(f, "extern const char %s[];\n",
 					u->units[ui].nobj->data_alias[i]);
-	if (!f || !n)
-		return n;
+	if (!n)
+		return 0;
 	fprintf(f, "\nstatic const struct ksplice_data_copy ksplice_new_data[] = {\n");
 	for (ui = 0; ui < u->nr_units; ui++) {
 		const struct ksp_unit *un = &u->units[ui];
