@@ -15,20 +15,11 @@
 . "$KSPLICE_TOP/tests/apply/lib/vmtest.sh"
 tap_plan 17
 vm_setup
-tree=$(ks_kernel_dir)/linux
 make -C "$KSPLICE_TOP/packager" >/dev/null
 out=$vm_out
-rm -f "$out/ksplice-datavm01.tar.gz"
-( cd "$out" && "$KSPLICE_TOP/kbuild/ksplice-create" \
-	--patch="$KSPLICE_TOP/tests/create/patches/data-inplace.patch" --id=datavm01 "$tree" ) \
-	>"$out/create-data.log" 2>&1
-tap_ok "$([ -f "$out/ksplice-datavm01.tar.gz" ] && echo 1)" "ksplice-create writes ksplice-datavm01.tar.gz"
-[ -f "$out/ksplice-datavm01.tar.gz" ] || sed 's/^/# /' "$out/create-data.log"
-rm -f "$out/ksplice-datavm02.tar.gz"
-( cd "$out" && "$KSPLICE_TOP/kbuild/ksplice-create" -q \
-	--patch="$KSPLICE_TOP/tests/create/patches/data-inplace.patch" --id=datavm02 "$tree" ) \
-	>"$out/create-data2.log" 2>&1
-tap_ok "$([ -f "$out/ksplice-datavm02.tar.gz" ] && echo 1)" "the same patch as a second update: ksplice-datavm02.tar.gz"
+vm_create datavm01 create-data.log "" --patch="$KSPLICE_TOP/tests/create/patches/data-inplace.patch"
+vm_create datavm02 create-data2.log "the same patch as a second update: " -q \
+	--patch="$KSPLICE_TOP/tests/create/patches/data-inplace.patch"
 tap_ok "$(grep -q "data rewritten in place at apply (and restored at undo): fs/proc/consoles.c: consoles_op (1 field: +24 pointer)" "$out/create-data.log" &&
 	grep -q "data rewritten in place at apply (and restored at undo): kernel/printk/sysctl.c: printk_sysctls (1 field: +224 pointer)" "$out/create-data.log" &&
 	echo 1)" "ksplice-create names both objects and their changed field"

@@ -12,16 +12,10 @@
 checks=23
 tap_plan $((checks + 3))
 vm_setup
-tree=$(ks_kernel_dir)/linux
 make -C "$KSPLICE_TOP/packager" >/dev/null
 out=$vm_out
 tgz=$out/ksplice-ftrcvm01.tar.gz
-rm -f "$tgz"
-( cd "$out" && "$KSPLICE_TOP/kbuild/ksplice-create" -q \
-	--patch="$KSPLICE_TOP/tests/create/patches/up-console-sem.patch" --id=ftrcvm01 "$tree" ) \
-	>"$out/create-ftrace.log" 2>&1
-tap_ok "$([ -f "$tgz" ] && echo 1)" "ksplice-create writes ksplice-ftrcvm01.tar.gz"
-[ -f "$tgz" ] || sed 's/^/# /' "$out/create-ftrace.log"
+vm_create ftrcvm01 create-ftrace.log "" -q --patch="$KSPLICE_TOP/tests/create/patches/up-console-sem.patch"
 
 {
 	vm_prelude

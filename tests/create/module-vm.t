@@ -10,21 +10,10 @@
 . "$KSPLICE_TOP/tests/apply/lib/vmtest.sh"
 tap_plan 17
 vm_setup
-tree=$(ks_kernel_dir)/linux
 make -C "$KSPLICE_TOP/packager" >/dev/null
 out=$vm_out
-rm -f "$out/ksplice-fatvm001.tar.gz"
-( cd "$out" && "$KSPLICE_TOP/kbuild/ksplice-create" -q \
-	--patch="$KSPLICE_TOP/tests/create/patches/module-fat.patch" --id=fatvm001 "$tree" ) \
-	>"$out/create-fat.log" 2>&1
-tap_ok "$([ -f "$out/ksplice-fatvm001.tar.gz" ] && echo 1)" "ksplice-create writes ksplice-fatvm001.tar.gz"
-[ -f "$out/ksplice-fatvm001.tar.gz" ] || sed 's/^/# /' "$out/create-fat.log"
-rm -f "$out/ksplice-xtgvm001.tar.gz"
-( cd "$out" && "$KSPLICE_TOP/kbuild/ksplice-create" \
-	--patch="$KSPLICE_TOP/tests/create/patches/cross-target.patch" --id=xtgvm001 "$tree" ) \
-	>"$out/create-xtg.log" 2>&1
-tap_ok "$([ -f "$out/ksplice-xtgvm001.tar.gz" ] && echo 1)" "cross-target: ksplice-create writes ksplice-xtgvm001.tar.gz"
-[ -f "$out/ksplice-xtgvm001.tar.gz" ] || sed 's/^/# /' "$out/create-xtg.log"
+vm_create fatvm001 create-fat.log "" -q --patch="$KSPLICE_TOP/tests/create/patches/module-fat.patch"
+vm_create xtgvm001 create-xtg.log "cross-target: " --patch="$KSPLICE_TOP/tests/create/patches/cross-target.patch"
 tap_ok "$(grep -q "fat: calls ksplice_test_prefix, new in vmlinux" "$out/create-xtg.log" &&
 	[ "$(tar -xzOf "$out/ksplice-xtgvm001.tar.gz" ksplice-xtgvm001/contents 2>/dev/null | cut -d' ' -f1 | tr '\n' ' ')" = "vmlinux fat " ] &&
 	echo 1)" "cross-target: the providing target (vmlinux) comes first"

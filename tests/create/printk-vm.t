@@ -7,14 +7,9 @@
 . "$KSPLICE_TOP/tests/apply/lib/vmtest.sh"
 tap_plan 12
 vm_setup
-tree=$(ks_kernel_dir)/linux
 make -C "$KSPLICE_TOP/packager" >/dev/null
 out=$vm_out
-rm -f "$out/ksplice-prkvm001.tar.gz"
-( cd "$out" && "$KSPLICE_TOP/kbuild/ksplice-create" -q --patch="$KSPLICE_TOP/patches/printk.patch" \
-	--id=prkvm001 "$tree" ) >"$out/create-printk.log" 2>&1
-tap_ok "$([ -f "$out/ksplice-prkvm001.tar.gz" ] && echo 1)" "ksplice-create writes ksplice-prkvm001.tar.gz"
-[ -f "$out/ksplice-prkvm001.tar.gz" ] || sed 's/^/# /' "$out/create-printk.log"
+vm_create prkvm001 create-printk.log "" -q --patch="$KSPLICE_TOP/patches/printk.patch"
 
 {
 	vm_prelude

@@ -4,6 +4,11 @@
 #
 #	vm_setup                       builds kmod/ and tools/ (exit on failure)
 #	tarball=$(vm_update FIXTURE ID [make-update options])
+#	vm_create ID LOG WHAT [ksplice-create options]
+#	                               ksplice-create --id=ID on the reference tree,
+#	                               run in $vm_out, its output in $vm_out/LOG;
+#	                               one TAP point, "WHATksplice-create writes
+#	                               ksplice-ID.tar.gz" (the log when it fails)
 #	vm_run NAME SCRIPT [--file ...]   boots the VM; $vm_rc, $vm_log
 #	vm_results N                   emits exactly N TAP points from the VM's
 #	                               "KS-TAP ok|not ok - DESC" lines
@@ -73,6 +78,16 @@ vm_run() {
 	vm_rc=0
 	"$KSPLICE_TOP/tests/vm/run-vm" --file "$vm_out/bin:/ksplice/bin" "$@" \
 		--log "$vm_log" "$script" >/dev/null 2>&1 || vm_rc=$?
+}
+
+vm_create() {
+	local id=$1 log=$vm_out/$2 what=$3 tgz=$vm_out/ksplice-$1.tar.gz
+	shift 3
+	rm -f "$tgz"
+	( cd "$vm_out" && "$KSPLICE_TOP/kbuild/ksplice-create" "$@" --id="$id" \
+		"$(ks_kernel_dir)/linux" ) >"$log" 2>&1
+	tap_ok "$([ -f "$tgz" ] && echo 1)" "${what}ksplice-create writes ksplice-$id.tar.gz"
+	[ -f "$tgz" ] || sed 's/^/# /' "$log"
 }
 
 vm_results() {
