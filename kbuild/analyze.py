@@ -413,7 +413,8 @@ def _fallback_reasons(unit, pre_o, post_o):
 
 def _in_place(unit, pre_o, post_o):
     """The changed data objects the core rewrites in place (packager/inplace.h
-    decides): name -> what changes, e.g. "1 field: +72 pointer"."""
+    decides): name -> what changes, e.g. "1 field: +72 pointer"; and a
+    replaced constant (packager/diff.c holders_take_new_copy) -> its holder."""
     p = _run([PACK, "diff", "--json", unit, pre_o, post_o], ok=(0, 1, 2, 3, 4))
     try:
         units = json.loads(p.stdout)["units"]
@@ -424,6 +425,8 @@ def _in_place(unit, pre_o, post_o):
         fields = ", ".join(f"+{f['offset']} {f['kind']}" for f in d["fields"])
         n = len(d["fields"])
         out[d["name"]] = f"{n} field{'s' if n != 1 else ''}: {fields}"
+        if d.get("replaces"):  # a grown table: its holders now point at the update's copy
+            out[d["replaces"]] = f"replaced by the update's copy; {d['name']} points at it"
     return out
 
 

@@ -176,6 +176,17 @@ int ksp_post_included(const struct ksp_diff *d, size_t i)
 	return f->change == KSP_CHANGED || f->change == KSP_NEW;
 }
 
+/*
+ * MODULE_DEVICE_TABLE()'s alias of an id table: modpost reads it to write the
+ * module's aliases; the running kernel never refers to it.
+ */
+static int is_device_table_alias(const char *name)
+{
+	size_t n = strlen(name), tail = strlen("_device_table");
+
+	return !strncmp(name, "__mod_", 6) && n > tail && !strcmp(name + n - tail, "_device_table");
+}
+
 static int data_sym(const struct kelf *k, size_t i)
 {
 	const GElf_Sym *s = &k->syms[i].st;
@@ -185,26 +196,37 @@ static int data_sym(const struct kelf *k, size_t i)
 	    s->st_shndx == SHN_UNDEF || s->st_shndx >= k->nr_secs)
 		return 0;
 	sec = k->secs[s->st_shndx].name;
+	if (is_device_table_alias(k->syms[i].name))
+		return 0;
 	/* Descriptors whose content is a line number or a unique counter. */
 	return strcmp(sec, "__dyndbg") && strncmp(sec, ".discard", 8) &&
 	       !skip_section(sec) && (k->secs[s->st_shndx].sh.sh_flags & SHF_ALLOC);
 }
 
-static int add_data_change(const struct kelf *pre, const struct kelf *post, struct ksp_diff *d,
-			   int pre_sym, int post_sym, const char *why)
+/* A new entry of d->data, zeroed but for its symbols and reason; NULL out of memory. */
+static struct ksp_data_change *new_data_change(struct ksp_diff *d, int pre_sym, int post_sym,
+					       const char *why)
 {
 	struct ksp_data_change *n = realloc(d->data, (d->nr_data + 1) * sizeof(*n));
 
 	if (!n)
-		return -1;
+		return NULL;
 	d->data = n;
-	n[d->nr_data].pre_sym = pre_sym;
-	n[d->nr_data].post_sym = post_sym;
-	snprintf(n[d->nr_data].reason, sizeof(n->reason), "%s", why);
-	if (ksp_inplace_fields(pre, pre_sym, post, post_sym, &n[d->nr_data].inplace))
-		return -1;
-	d->nr_data++;
-	return 0;
+	n += d->nr_data++;
+	memset(n, 0, sizeof(*n));
+	n->pre_sym = pre_sym;
+	n->post_sym = post_sym;
+	n->replaces = -1;
+	snprintf(n->reason, sizeof(n->reason), "%s", why);
+	return n;
+}
+
+static int add_data_change(const struct kelf *pre, const struct kelf *post, struct ksp_diff *d,
+			   int pre_sym, int post_sym, const char *why)
+{
+	struct ksp_data_change *n = new_data_change(d, pre_sym, post_sym, why);
+
+	return n ? ksp_inplace_fields(pre, pre_sym, post, post_sym, &n->inplace) : -1;
 }
 
 /* Does relocation r of post point into the data object sym? */
@@ -224,9 +246,11 @@ static int rela_targets(const struct kelf *post, const struct kelf_rela *r, int 
  * replaced, changed or not. Returns 1 when that is so (the readers are
  * marked), 0 when data holds its address (a driver's id table in its
  * struct) or boot code uses it (proc_create_seq() of an ops table): the
- * running kernel keeps using its copy, a data change.
+ * running kernel keeps using its copy, a data change. With holders_ok, the
+ * data that holds its address is left to holders_take_new_copy().
  */
-static int readers_take_new_copy(const struct kelf *post, struct ksp_diff *d, int sym)
+static int readers_take_new_copy(const struct kelf *post, struct ksp_diff *d, int sym,
+				 int holders_ok)
 {
 	size_t sec, i, pass;
 
@@ -244,8 +268,11 @@ static int readers_take_new_copy(const struct kelf *post, struct ksp_diff *d, in
 
 				if (!rela_targets(post, &s->relas[i], sym))
 					continue;
-				if (!kelf_sec_is_text(post, (int)sec))
+				if (!kelf_sec_is_text(post, (int)sec)) {
+					if (holders_ok)
+						continue;	/* checked by holders_qualify() */
 					return 0;	/* stored in data */
+				}
 				if (skip_section(s->name))
 					return 0;	/* boot code stored or read it */
 				f = ksp_func_at(&d->post, (int)sec, (int64_t)s->relas[i].offset);
@@ -261,6 +288,137 @@ static int readers_take_new_copy(const struct kelf *post, struct ksp_diff *d, in
 	return 1;
 }
 
+/* A data pointer to a replaced static (holder_fields()). */
+struct holder_ptr {
+	int post_sym, pre_sym;	/* the holding object in each build */
+	int post_rela, pre_rela;	/* the pointer's relocation in each */
+};
+
+/*
+ * Is relocation post_rela of section sec of post a pointer to sym that the
+ * core may rewrite (1, h filled in), no pointer to sym (2), or a reference
+ * that keeps sym in use (0)?
+ */
+static int holder_pointer(const struct kelf *pre, int pre_sym, const struct kelf *post, int sym,
+			  int sec, size_t post_rela, struct holder_ptr *h)
+{
+	const struct kelf_sec *s = &post->secs[sec], *ps;
+	const struct kelf_rela *r = &s->relas[post_rela];
+	const GElf_Sym *hs, *hps;
+	size_t n, first, i;
+	uint64_t off;
+
+	if (!rela_targets(post, r, sym))
+		return 2;
+	h->post_sym = kelf_sym_at(post, sec, (int64_t)r->offset, 0);
+	if (skip_section(s->name) || r->type != R_X86_64_64 || h->post_sym < 0 ||
+	    h->post_sym == sym || !data_sym(post, (size_t)h->post_sym))
+		return 0;
+	hs = &post->syms[h->post_sym].st;
+	h->pre_sym = peer_sym(post, h->post_sym, pre);
+	if (r->offset < hs->st_value || r->offset >= hs->st_value + hs->st_size ||
+	    h->pre_sym < 0 || !data_sym(pre, (size_t)h->pre_sym))
+		return 0;
+	hps = &pre->syms[h->pre_sym].st;
+	ps = &pre->secs[hps->st_shndx];
+	if (hps->st_size != hs->st_size ||
+	    !bytes_equal(ps, hps->st_value, s, hs->st_value, hs->st_size) ||
+	    !relas_equal(pre, ps, hps->st_value, post, s, hs->st_value, hs->st_size, 0))
+		return 0;	/* a holder that changes too */
+	off = r->offset - hs->st_value;
+	first = kelf_relas_in(ps, hps->st_value, hps->st_value + hps->st_size, &n);
+	for (i = first; i < first + n; i++)
+		if (ps->relas[i].offset == hps->st_value + off &&
+		    rela_targets(pre, &ps->relas[i], pre_sym))
+			break;
+	if (i == first + n)
+		return 0;
+	h->post_rela = (int)post_rela;
+	h->pre_rela = (int)i;
+	return 1;
+}
+
+/* Add h's pointer as a field of the in-place change of its holder. */
+static int add_holder_field(const struct kelf *post, struct ksp_diff *d, int sym,
+			    const struct holder_ptr *h)
+{
+	const GElf_Sym *hs = &post->syms[h->post_sym].st;
+	const struct kelf_rela *r = &post->secs[hs->st_shndx].relas[h->post_rela];
+	struct ksp_data_change *c = NULL;
+	char why[96];
+	size_t i;
+
+	for (i = 0; i < d->nr_data && !c; i++)
+		if (d->data[i].post_sym == h->post_sym && d->data[i].replaces == sym)
+			c = &d->data[i];
+	if (!c) {
+		snprintf(why, sizeof(why), "holds the address of %s", post->syms[sym].name);
+		c = new_data_change(d, h->pre_sym, h->post_sym, why);
+		if (!c)
+			return -1;
+		c->replaces = sym;
+	}
+	return ksp_inplace_add_field(&c->inplace, (uint32_t)(r->offset - hs->st_value), 8,
+				     h->pre_rela, h->post_rela);
+}
+
+/*
+ * Every data pointer to sym (see holder_pointer()); with d, each is added as
+ * an in-place field of its holder. Returns 1 when all may be rewritten, 0
+ * when one may not, -1 out of memory.
+ */
+static int holder_fields(const struct kelf *pre, int pre_sym, const struct kelf *post, int sym,
+			 struct ksp_diff *d)
+{
+	struct holder_ptr h;
+	size_t sec, i;
+	int ok;
+
+	for (sec = 1; sec < post->nr_secs; sec++) {
+		const struct kelf_sec *s = &post->secs[sec];
+
+		if (!(s->sh.sh_flags & SHF_ALLOC) || !strncmp(s->name, ".discard", 8) ||
+		    kelf_sec_is_text(post, (int)sec))
+			continue;
+		for (i = 0; i < s->nr_relas; i++) {
+			ok = holder_pointer(pre, pre_sym, post, sym, (int)sec, i, &h);
+			if (!ok)
+				return 0;
+			if (ok == 1 && d && add_holder_field(post, d, sym, &h))
+				return -1;
+		}
+	}
+	return 1;
+}
+
+/*
+ * A changed read-only static whose address data holds (a driver's id table
+ * that grows, held by its pci_driver or usb_driver) is replaced as a whole:
+ * the update carries its post copy, the code that reads it is replaced (as
+ * in readers_take_new_copy()), and each pointer to it in data is rewritten
+ * in place to the copy (an in-place change of the holder, whose "replaces"
+ * names it). The kernel reads such a pointer each time (pci_match_device()
+ * on every probe); anything it took from the old copy (a device bound by an
+ * old entry) stays valid, since the old copy stays. Returns 1 when done, 0
+ * when it cannot be (boot code used it: usb-serial's init registers
+ * option_ids itself), -1 out of memory.
+ */
+static int holders_take_new_copy(const struct kelf *pre, int pre_sym, const struct kelf *post,
+				 struct ksp_diff *d, int sym)
+{
+	int ok;
+
+	if (!kelf_sym_is_local(post, sym) ||
+	    (post->secs[post->syms[sym].st.st_shndx].sh.sh_flags & SHF_WRITE))
+		return 0;
+	ok = holder_fields(pre, pre_sym, post, sym, NULL);
+	if (ok <= 0)
+		return ok;
+	if (!readers_take_new_copy(post, d, sym, 1))
+		return 0;	/* boot code used it */
+	return holder_fields(pre, pre_sym, post, sym, d) < 0 ? -1 : 1;
+}
+
 static int compare_data(const struct kelf *pre, const struct kelf *post, struct ksp_diff *d)
 {
 	size_t i;
@@ -269,7 +427,7 @@ static int compare_data(const struct kelf *pre, const struct kelf *post, struct 
 		const GElf_Sym *a = &pre->syms[i].st, *b;
 		const struct kelf_sec *sa, *sb;
 		char why[96];
-		int p;
+		int p, replaced;
 
 		if (!data_sym(pre, i))
 			continue;
@@ -289,9 +447,11 @@ static int compare_data(const struct kelf *pre, const struct kelf *post, struct 
 			snprintf(why, sizeof(why), "initial value changed");
 		else if (!relas_equal(pre, sa, a->st_value, post, sb, b->st_value, a->st_size, 0))
 			snprintf(why, sizeof(why), "initial pointer value changed");
-		if (why[0] && !ks_data_is_trace_output(post->syms[p].name, NULL) &&
-		    !readers_take_new_copy(post, d, p) &&
-		    add_data_change(pre, post, d, (int)i, p, why))
+		if (!why[0] || ks_data_is_trace_output(post->syms[p].name, NULL) ||
+		    readers_take_new_copy(post, d, p, 0))
+			continue;
+		replaced = holders_take_new_copy(pre, (int)i, post, d, p);
+		if (replaced < 0 || (!replaced && add_data_change(pre, post, d, (int)i, p, why)))
 			return -1;
 	}
 	return 0;

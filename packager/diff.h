@@ -38,6 +38,7 @@ struct ksp_data_change {
 	int pre_sym, post_sym;
 	char reason[96];
 	struct ksp_inplace inplace;	/* the fields; refusal "" when the core can rewrite them */
+	int replaces;		/* post symbol whose copy the fields now point at, or -1 */
 };
 
 /* Does the core rewrite this change in place (no custom code needed)? */

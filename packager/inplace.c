@@ -34,8 +34,8 @@ static unsigned char byte_at(const struct kelf_sec *s, uint64_t off)
 	return s->data ? s->data[off] : 0;	/* NOBITS: zeros */
 }
 
-static int add_field(struct ksp_inplace *ip, uint32_t off, uint32_t len, int pre_rela,
-		     int post_rela)
+int ksp_inplace_add_field(struct ksp_inplace *ip, uint32_t off, uint32_t len, int pre_rela,
+			  int post_rela)
 {
 	struct ksp_data_field *f = realloc(ip->fields, (ip->nr_fields + 1) * sizeof(*f));
 
@@ -86,14 +86,14 @@ static int pointer_fields(const struct kelf *pre, const struct kelf_sec *sa, uin
 
 		if (pa >= 0 && kelf_same_target(pre, &sa->relas[pa], NULL, post, &sb->relas[i], NULL))
 			continue;
-		if (add_field(ip, (uint32_t)off, rela_width(sb->relas[i].type), pa, (int)i))
+		if (ksp_inplace_add_field(ip, (uint32_t)off, rela_width(sb->relas[i].type), pa, (int)i))
 			return -1;
 	}
 	for (i = fa; i < fa + na; i++) {
 		uint64_t off = sa->relas[i].offset - a0;
 
 		if (rela_at(sb, fb, nb, b0 + off) < 0 &&
-		    add_field(ip, (uint32_t)off, rela_width(sa->relas[i].type), (int)i, -1))
+		    ksp_inplace_add_field(ip, (uint32_t)off, rela_width(sa->relas[i].type), (int)i, -1))
 			return -1;
 	}
 	return 0;
@@ -114,7 +114,7 @@ static int value_fields(const struct kelf_sec *sa, uint64_t a0, const struct kel
 		for (start = i; i < size && !covered[i] &&
 		     byte_at(sa, a0 + i) != byte_at(sb, b0 + i); i++)
 			;
-		if (add_field(ip, (uint32_t)start, (uint32_t)(i - start), -1, -1))
+		if (ksp_inplace_add_field(ip, (uint32_t)start, (uint32_t)(i - start), -1, -1))
 			return -1;
 	}
 	return 0;

@@ -44,6 +44,9 @@ struct ksp_inplace {
 int ksp_inplace_fields(const struct kelf *pre, int pre_sym, const struct kelf *post,
 		       int post_sym, struct ksp_inplace *ip);
 void ksp_inplace_free(struct ksp_inplace *ip);
+/* Append a field; -1 out of memory. */
+int ksp_inplace_add_field(struct ksp_inplace *ip, uint32_t off, uint32_t len, int pre_rela,
+			  int post_rela);
 
 /* Is the section read-only once the kernel has booted? */
 int ksp_inplace_readonly(const struct kelf_sec *s);

@@ -698,6 +698,10 @@ static void put_data_list(FILE *f, const struct ksp_unit *un)
 		put_json_str(f, c->reason);
 		fprintf(f, ", \"in_place\": %s, \"refusal\": ", ksp_data_in_place(c) ? "true" : "false");
 		put_json_str(f, c->inplace.refusal);
+		if (c->replaces >= 0) {
+			fprintf(f, ", \"replaces\": ");
+			put_json_str(f, un->post->syms[c->replaces].name);
+		}
 		fprintf(f, ", \"fields\": [");
 		for (k = 0; k < c->inplace.nr_fields; k++) {
 			const struct ksp_data_field *fd = &c->inplace.fields[k];

@@ -1,17 +1,12 @@
-/* expect: 3 data ids */
+/* expect: 0 in_place ids */
 /* A static const table whose address a registered structure holds (a
- * driver's id table in its struct driver, hid-alps' alps_id) gains an entry:
- * the running kernel keeps pointing at its copy, which cannot grow in place.
- * Needs custom code, unlike a constant only the patched code reads
- * (staticconst.c) or a value changed at the same size (idvalue.c). */
+ * driver's id table in its struct driver, as ahci_pci_tbl in ahci_pci_driver)
+ * gains an entry: the update carries the grown table and the core rewrites
+ * the holder's pointer in place (packager/diff.c holders_take_new_copy).
+ * Unlike a table that boot code registered itself (idtableboot.c), and a
+ * constant only the patched code reads (staticconst.c). */
 #include <kcase.h>
-struct id {
-	int vendor, product;
-};
-struct driver {
-	const char *name;
-	const struct id *id_table;
-};
+#include <kcase_ids.h>
 static const struct id ids[] = {
 	{ 0x433, 0x1215 },
 	{ 0x433, 0x121e },
@@ -20,7 +15,4 @@ static const struct id ids[] = {
 #endif
 	{ }
 };
-struct driver ks_driver = {
-	.name = "ks",
-	.id_table = ids,
-};
+KS_DRIVER(ids);

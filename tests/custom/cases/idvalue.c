@@ -2,19 +2,10 @@
 /* idtable.c's registered id table, with an entry's value changed at the same
  * size: the core rewrites the running table in place (packager/inplace.h). */
 #include <kcase.h>
-struct id {
-	int vendor, product;
-};
-struct driver {
-	const char *name;
-	const struct id *id_table;
-};
+#include <kcase_ids.h>
 static const struct id ids[] = {
 	{ 0x433, 0x1215 },
 	{ 0x433, POSTVAL(0x121e, 0x121f) },
 	{ }
 };
-struct driver ks_driver = {
-	.name = "ks",
-	.id_table = ids,
-};
+KS_DRIVER(ids);
