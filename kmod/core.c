@@ -87,7 +87,8 @@ static struct ksplice_update *new_update(const char *id)
 	return update;
 }
 
-void ksplice_free_target(struct ksplice_target *target)
+/* Free what matching found (and the trampolines made from it). */
+void ksplice_forget_match(struct ksplice_target *target)
 {
 	unsigned int i;
 
@@ -97,11 +98,29 @@ void ksplice_free_target(struct ksplice_target *target)
 		kfree(target->labels[i].cands);
 	}
 	kfree(target->labels);
+	target->labels = NULL;
+	target->nr_labels = 0;
 	ksplice_free_data(target);
 	kfree(target->funcs);
+	target->funcs = NULL;
+	target->nr_funcs = 0;
 	kfree(target->tramps);
-	if (target->mod)
+	target->tramps = NULL;
+	target->nr_tramps = 0;
+}
+
+void ksplice_free_target(struct ksplice_target *target)
+{
+	unsigned int i;
+
+	ksplice_forget_match(target);
+	for (i = 0; i < target->nr_fixups; i++)
+		kfree(target->fixups[i].label);
+	kfree(target->fixups);
+	if (target->mod && !target->deferred)
 		module_put(target->mod);
+	if (target->pre_ref)
+		module_put(target->pre_owner);
 	kfree(target);
 }
 
@@ -189,19 +208,26 @@ static int register_pre_locked(const struct ksplice_pre *pre,
 		return -ENOMEM;
 	}
 	strscpy(target->name, pre->target, sizeof(target->name));
+	target->fresh = pre->flags & KSPLICE_TARGET_FRESH;
 	ret = get_target(target);
-	if (ret) {
-		pr_err("Update %s: target module %s is not loaded\n",
+	if (!ret && target->fresh) {
+		pr_err("Update %s: module %s is loaded, and the update changes the layout of structures only its code uses: unload it, then apply the update\n",
 		       update->id, target->name);
-		update->abort_cause = KSPLICE_TARGET_NOT_LOADED;
+		update->abort_cause = KSPLICE_TARGET_LOADED;
+		ret = -EBUSY;
 		goto fail;
 	}
+	if (ret)
+		ret = ksplice_defer_target(update, target, pre, owner);
+	if (ret)
+		goto fail;
 	if (!update->description && pre->description) {
 		update->description = kstrdup(pre->description, GFP_KERNEL);
 		if (update->description)
 			strim(update->description);
 	}
-	ret = ksplice_match_pre(update, target, pre);
+	if (!target->deferred)
+		ret = ksplice_match_pre(update, target, pre);
 	if (ret)
 		goto fail;
 	target->pre_owner = owner;
@@ -261,9 +287,9 @@ static struct ksplice_func *find_func(struct ksplice_target *target,
 	return NULL;
 }
 
-static int make_trampolines(struct ksplice_update *update,
-			    struct ksplice_target *target,
-			    const struct ksplice_new *new)
+int ksplice_make_trampolines(struct ksplice_update *update,
+			     struct ksplice_target *target,
+			     const struct ksplice_new *new)
 {
 	unsigned int i;
 
@@ -334,18 +360,25 @@ int ksplice_register_new(const struct ksplice_new *new, struct module *owner)
 	if (update->stage != KSPLICE_STAGE_PREPARING || target->new_owner ||
 	    strcmp(update->abort_cause, KSPLICE_OK))
 		goto out;
-	ret = make_trampolines(update, target, new);
+	if (target->deferred) {
+		ret = ksplice_defer_new(update, target, new);
+		goto bound;
+	}
+	ret = ksplice_make_trampolines(update, target, new);
 	if (!ret)
 		ret = ksplice_bind_data(update, target, new, owner);
 	if (!ret)
 		ret = ksplice_hooks_register(update, target, new, owner);
+bound:
 	if (ret) {
 		ksplice_unbind_data(target);
 		kfree(target->tramps);
 		target->tramps = NULL;
 		target->nr_tramps = 0;
-		update->abort_cause = ret == -ENOMEM ? KSPLICE_OUT_OF_MEMORY :
-						      KSPLICE_UNEXPECTED;
+		if (!strcmp(update->abort_cause, KSPLICE_OK))
+			update->abort_cause = ret == -ENOMEM ?
+					      KSPLICE_OUT_OF_MEMORY :
+					      KSPLICE_UNEXPECTED;
 		goto out;
 	}
 	target->new_owner = owner;
@@ -369,6 +402,7 @@ void ksplice_unregister_new(const struct ksplice_new *new)
 		ksplice_hooks_unregister(target);
 		ksplice_unbind_data(target);
 		target->new_owner = NULL;
+		target->new = NULL;
 		kfree(target->tramps);
 		target->tramps = NULL;
 		target->nr_tramps = 0;
@@ -381,15 +415,20 @@ static int __init ksplice_init(void)
 {
 	int ret = ksplice_symbols_init();
 
+	ret = ret ?: ksplice_sysfs_init();
 	if (ret)
 		return ret;
-	return ksplice_sysfs_init();
+	ret = ksplice_coming_init();
+	if (ret)
+		ksplice_sysfs_exit();
+	return ret;
 }
 
 static void __exit ksplice_exit(void)
 {
 	struct ksplice_update *u, *tmp;
 
+	ksplice_coming_exit();
 	mutex_lock(&ksplice_mutex);
 	list_for_each_entry_safe(u, tmp, &ksplice_updates, list)
 		ksplice_cleanup_update(u);

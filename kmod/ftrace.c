@@ -106,48 +106,65 @@ fail:
  * Before stop_machine: register an inactive ftrace_ops for every function of
  * the update redirected through ftrace. On failure nothing stays registered.
  */
-int ksplice_ftrace_prepare(struct ksplice_update *update)
+int ksplice_ftrace_prepare_target(struct ksplice_update *update,
+				  struct ksplice_target *target)
 {
-	struct ksplice_target *target;
 	unsigned int i;
 	int ret;
 
-	list_for_each_entry(target, &update->targets, list) {
-		for (i = 0; i < target->nr_tramps; i++) {
-			struct ksplice_trampoline *t = &target->tramps[i];
+	for (i = 0; i < target->nr_tramps; i++) {
+		struct ksplice_trampoline *t = &target->tramps[i];
 
-			if (t->func->redirect != KSPLICE_REDIRECT_FTRACE ||
-			    t->ftrace)
-				continue;
-			ret = register_one(update, t);
-			if (ret) {
-				ksplice_ftrace_release(update);
-				return ret;
-			}
+		if (t->func->redirect != KSPLICE_REDIRECT_FTRACE || t->ftrace)
+			continue;
+		ret = register_one(update, t);
+		if (ret) {
+			ksplice_ftrace_release_target(target);
+			return ret;
+		}
+	}
+	return 0;
+}
+
+int ksplice_ftrace_prepare(struct ksplice_update *update)
+{
+	struct ksplice_target *target;
+	int ret;
+
+	list_for_each_entry(target, &update->targets, list) {
+		ret = ksplice_ftrace_prepare_target(update, target);
+		if (ret) {
+			ksplice_ftrace_release(update);
+			return ret;
 		}
 	}
 	return 0;
 }
 
 /* After stop_machine (or a failed apply): unregister and free every ops. */
+void ksplice_ftrace_release_target(struct ksplice_target *target)
+{
+	unsigned int i;
+
+	for (i = 0; i < target->nr_tramps; i++) {
+		struct ksplice_ftrace *kf = target->tramps[i].ftrace;
+
+		if (!kf)
+			continue;
+		WARN_ON(READ_ONCE(kf->active));
+		WARN_ON(unregister_ftrace_function(&kf->ops));
+		ftrace_free_filter(&kf->ops);
+		kfree(kf);
+		target->tramps[i].ftrace = NULL;
+	}
+}
+
 void ksplice_ftrace_release(struct ksplice_update *update)
 {
 	struct ksplice_target *target;
-	unsigned int i;
 
-	list_for_each_entry(target, &update->targets, list) {
-		for (i = 0; i < target->nr_tramps; i++) {
-			struct ksplice_ftrace *kf = target->tramps[i].ftrace;
-
-			if (!kf)
-				continue;
-			WARN_ON(READ_ONCE(kf->active));
-			WARN_ON(unregister_ftrace_function(&kf->ops));
-			ftrace_free_filter(&kf->ops);
-			kfree(kf);
-			target->tramps[i].ftrace = NULL;
-		}
-	}
+	list_for_each_entry(target, &update->targets, list)
+		ksplice_ftrace_release_target(target);
 }
 
 /* Inside stop_machine: is t's ops registered, with its redirect as given? */

@@ -8,6 +8,7 @@
  *  match.c    run-pre matching: find the functions to replace, pin labels
  *  patch.c    stop_machine, stack check, trampolines, undo
  *  data.c     data objects rewritten in place
+ *  coming.c   targets not loaded at apply: patched as their module loads
  *  ftrace.c   the redirect through ftrace, where a jmp cannot go
  *  text.c     writing kernel text through the kernel's text_poke()
  */
@@ -39,6 +40,7 @@ enum ksplice_stage {
 #define KSPLICE_ALREADY_REVERSED	"already_reversed"
 #define KSPLICE_MODULE_BUSY		"module_busy"
 #define KSPLICE_TARGET_NOT_LOADED	"target_not_loaded"
+#define KSPLICE_TARGET_LOADED		"target_loaded"
 #define KSPLICE_OUT_OF_MEMORY		"out_of_memory"
 #define KSPLICE_UNEXPECTED		"unexpected"
 
@@ -110,10 +112,25 @@ struct ksplice_data_obj {
 	unsigned int nr_fields;
 };
 
+/*
+ * A relocation site of a new module whose label was not known when it loaded
+ * (its target module was not loaded): rewritten when the target loads.
+ */
+struct ksplice_fixup {
+	char *label;
+	unsigned long site;
+	u32 type;		/* R_X86_64_PC32, _PLT32, _32S, _64 */
+	s64 addend;
+};
+
 struct ksplice_target {
 	struct list_head list;
 	char name[MODULE_NAME_LEN];
-	struct module *mod;		/* target module (referenced), or NULL */
+	/*
+	 * The target module: referenced while the update exists, or, for a
+	 * deferred target, not referenced and set only while it is loaded.
+	 */
+	struct module *mod;
 	struct module *pre_owner;	/* NULL once the pre module is gone */
 	struct module *new_owner;	/* NULL until the new module registers */
 	bool new_ref;			/* we hold a reference on new_owner */
@@ -127,6 +144,14 @@ struct ksplice_target {
 	unsigned int nr_hooks;
 	struct ksplice_data_obj *data;		/* rewritten in place (data.c) */
 	unsigned int nr_data;
+	/* not loaded at registration: patched as it loads (coming.c) */
+	bool deferred;
+	bool fresh;			/* KSPLICE_TARGET_FRESH */
+	const struct ksplice_pre *pre;	/* deferred: of pre_owner */
+	bool pre_ref;			/* we hold a reference on pre_owner */
+	const struct ksplice_new *new;	/* deferred: its new module's table */
+	struct ksplice_fixup *fixups;
+	unsigned int nr_fixups;
 };
 
 struct ksplice_update {
@@ -153,6 +178,10 @@ extern struct list_head ksplice_updates;
 /* core.c */
 void ksplice_cleanup_update(struct ksplice_update *update);
 void ksplice_free_target(struct ksplice_target *target);
+void ksplice_forget_match(struct ksplice_target *target);
+int ksplice_make_trampolines(struct ksplice_update *update,
+			     struct ksplice_target *target,
+			     const struct ksplice_new *new);
 struct ksplice_update *ksplice_find_update(const char *id);
 
 /* sysfs.c */
@@ -188,6 +217,7 @@ extern struct ksplice_kernel ksplice_kernel;
 int ksplice_symbols_init(void);
 int ksplice_find_candidates(struct ksplice_target *target);
 bool ksplice_label_has(const struct ksplice_label *l, unsigned long value);
+unsigned long ksplice_lookup_name(const char *name);
 
 /* match.c */
 int ksplice_match_pre(struct ksplice_update *update,
@@ -221,10 +251,29 @@ const char *ksplice_data_in_new_text(struct ksplice_update *update,
 void ksplice_data_settle(struct ksplice_update *update);
 void ksplice_data_keep_new(struct ksplice_update *update);
 
+/* coming.c */
+int ksplice_coming_init(void);
+void ksplice_coming_exit(void);
+int ksplice_defer_target(struct ksplice_update *update,
+			 struct ksplice_target *target,
+			 const struct ksplice_pre *pre, struct module *owner);
+int ksplice_defer_new(struct ksplice_update *update,
+		      struct ksplice_target *target,
+		      const struct ksplice_new *new);
+int ksplice_add_fixups(struct ksplice_update *update, const char *text);
+unsigned long ksplice_placeholder(void);
+unsigned long ksplice_deferred_value(const struct ksplice_symbol *sym);
+bool ksplice_target_live(const struct ksplice_target *target);
+int ksplice_check_fresh(struct ksplice_update *update);
+void ksplice_release_deferred(struct ksplice_update *update);
+
 /* ftrace.c */
 bool ksplice_ftrace_traceable(unsigned long addr);
 int ksplice_ftrace_prepare(struct ksplice_update *update);
 void ksplice_ftrace_release(struct ksplice_update *update);
+int ksplice_ftrace_prepare_target(struct ksplice_update *update,
+				  struct ksplice_target *target);
+void ksplice_ftrace_release_target(struct ksplice_target *target);
 bool ksplice_ftrace_ready(const struct ksplice_trampoline *t, bool active);
 void ksplice_ftrace_switch(struct ksplice_trampoline *t, bool active);
 

@@ -23,6 +23,12 @@
  *      ORC, __mcount_loc) exactly as for any module. Its init calls
  *      ksplice_register_new().
  *
+ * A target module that is not loaded when the update is applied is patched
+ * when it loads, before its init runs (kmod/coming.c): its pre module stays
+ * loaded until then; ksplice-apply binds the new module's labels to a
+ * placeholder and writes the relocation sites to /sys/kernel/ksplice/<id>/
+ * fixups, which the core rewrites once matching has resolved the labels.
+ *
  * Data objects whose changed fields the core rewrites in place (a callback
  * an ops table gains, a constant's value): the pre module has each changed
  * field's pre value, the new module the post copy of the object; the core
@@ -41,7 +47,7 @@
 
 #include <linux/types.h>
 
-#define KSPLICE_ABI_VERSION 2
+#define KSPLICE_ABI_VERSION 3
 #define KSPLICE_ID_LEN 8
 
 /* A relocation site in pre code; the running value must agree with the label. */
@@ -112,8 +118,17 @@ struct ksplice_symbol {
 	const char *name;
 };
 
+/*
+ * ksplice_pre.flags: the update changes the layout of structures that only
+ * this module's code uses, so it may be applied only while the module is not
+ * loaded (no object of the old layout exists); the module is then patched as
+ * it loads, before its init runs (kmod/coming.c).
+ */
+#define KSPLICE_TARGET_FRESH	0x1
+
 struct ksplice_pre {
 	u32 abi_version;	/* KSPLICE_ABI_VERSION */
+	u32 flags;		/* KSPLICE_TARGET_* */
 	const char *id;
 	const char *target;	/* "vmlinux" or a module name */
 	const char *description;

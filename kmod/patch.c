@@ -428,6 +428,8 @@ int ksplice_reverse_update(struct ksplice_update *update)
 	}
 	if (update->stage != KSPLICE_STAGE_APPLIED)
 		return -EINVAL;
+	if (ksplice_check_fresh(update))
+		return -EBUSY;
 	dep = dependent(update);
 	if (dep) {
 		pr_err("Update %s: update %s patches its new code; reverse %s first\n",
@@ -445,6 +447,7 @@ int ksplice_reverse_update(struct ksplice_update *update)
 	update->stage = KSPLICE_STAGE_REVERSED;
 	ksplice_data_keep_new(update);
 	put_new_modules(update);
+	ksplice_release_deferred(update);
 	pr_info("Update %s reversed successfully\n", update->id);
 	return 0;
 }

@@ -47,6 +47,12 @@ static int find_lookup_name(void)
 	return lookup_name ? 0 : -ENOENT;
 }
 
+/* kallsyms_lookup_name(): vmlinux first, then the modules; 0 if absent. */
+unsigned long ksplice_lookup_name(const char *name)
+{
+	return lookup_name(name);
+}
+
 static int resolve(const char *name, void *where, bool required)
 {
 	unsigned long addr = lookup_name(name);

@@ -58,6 +58,7 @@ static int stage_cleanup(struct ksplice_update *update)
 {
 	if (update->stage == KSPLICE_STAGE_APPLIED)
 		return -EBUSY;
+	ksplice_release_deferred(update);	/* its pre modules may go now */
 	/* a kobject cannot remove itself from its own store method */
 	list_del(&update->list);
 	update->dead = true;
@@ -122,8 +123,10 @@ static ssize_t targets_show(struct kobject *kobj, struct kobj_attribute *attr,
 
 	mutex_lock(&ksplice_mutex);
 	list_for_each_entry(t, &update->targets, list)
-		n += sysfs_emit_at(buf, n, "%s %s\n", t->name,
-				   t->new_owner ? t->new_owner->name : "-");
+		n += sysfs_emit_at(buf, n, "%s %s %s\n", t->name,
+				   t->new_owner ? t->new_owner->name : "-",
+				   !t->deferred ? "loaded" :
+				   t->mod ? "patched-at-load" : "pending");
 	mutex_unlock(&ksplice_mutex);
 	return n;
 }
@@ -142,7 +145,21 @@ static ssize_t timing_show(struct kobject *kobj, struct kobj_attribute *attr,
 	return n;
 }
 
+/* "target label site type addend" lines (ksplice-apply): see coming.c */
+static ssize_t fixups_store(struct kobject *kobj, struct kobj_attribute *attr,
+			    const char *buf, size_t count)
+{
+	struct ksplice_update *update = to_update(kobj);
+	int ret;
+
+	mutex_lock(&ksplice_mutex);
+	ret = update->dead ? -ENOENT : ksplice_add_fixups(update, buf);
+	mutex_unlock(&ksplice_mutex);
+	return ret ?: count;
+}
+
 static struct kobj_attribute stage_attr = __ATTR_RW_MODE(stage, 0600);
+static struct kobj_attribute fixups_attr = __ATTR_WO(fixups);
 static struct kobj_attribute abort_cause_attr = __ATTR_RO(abort_cause);
 static struct kobj_attribute conflicts_attr = __ATTR_RO(conflicts);
 static struct kobj_attribute description_attr = __ATTR_RO(description);
@@ -179,6 +196,34 @@ static size_t format_module_functions(struct module *mod, char *buf,
 	return n;
 }
 
+/*
+ * A deferred target's labels (coming.c): the placeholder address, after a
+ * "%placeholder ADDRESS" line, for those only the module will have:
+ * ksplice-apply lists their sites.
+ */
+static size_t format_deferred(struct ksplice_update *update, char *buf,
+			      size_t size, size_t n)
+{
+	struct ksplice_target *t;
+	unsigned long at = ksplice_placeholder();
+	bool first = true;
+	unsigned int i;
+
+	list_for_each_entry(t, &update->targets, list) {
+		if (ksplice_target_live(t) || !t->pre)
+			continue;
+		if (first)
+			n += snprintf(buf ? buf + n : NULL, buf ? size - n : 0,
+				      "%%placeholder 0x%lx\n", at);
+		first = false;
+		for (i = 0; i < t->pre->nr_symbols; i++)
+			n += snprintf(buf ? buf + n : NULL, buf ? size - n : 0,
+				      "%s 0x%lx\n", t->pre->symbols[i].label,
+				      ksplice_deferred_value(&t->pre->symbols[i]));
+	}
+	return n;
+}
+
 /* The lines of the symbols file, into buf (NULL: measure). */
 static size_t format_symbols(struct ksplice_update *update, char *buf,
 			     size_t size)
@@ -197,6 +242,7 @@ static size_t format_symbols(struct ksplice_update *update, char *buf,
 				      "%s 0x%lx\n", l->label, l->value);
 		}
 	}
+	n = format_deferred(update, buf, size, n);
 	list_for_each_entry(t, &update->targets, list)
 		if (t->new_owner)
 			n = format_module_functions(t->new_owner, buf, size, n);
@@ -242,6 +288,7 @@ static struct attribute *update_attrs[] = {
 	&description_attr.attr,
 	&targets_attr.attr,
 	&timing_attr.attr,
+	&fixups_attr.attr,
 	NULL,
 };
 

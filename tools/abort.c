@@ -32,8 +32,11 @@ static const struct ks_abort aborts[] = {
 	{ "unexpected_running_task", 16,
 	  "A task was found running where none should be. Nothing was changed." },
 	{ "target_not_loaded", 17,
-	  "The update changes a kernel module that is not loaded. Load the module\n"
-	  "first, then apply the update. Nothing was changed." },
+	  "The update changes a kernel module that is not loaded, and what it\n"
+	  "changes there cannot wait until the module loads (data rewritten in\n"
+	  "place, custom code, a static key or static call site; the kernel log\n"
+	  "or the message above says which). Load the module first, then apply the\n"
+	  "update. Nothing was changed." },
 	{ "out_of_memory", 18,
 	  "The kernel ran out of memory while preparing the update. Nothing was\n"
 	  "changed." },
@@ -43,6 +46,12 @@ static const struct ks_abort aborts[] = {
 	  "A conflicting update is already loaded." },
 	{ "bad_system_map", 21,
 	  "The kernel's symbol table is not the one the update expects." },
+	{ "target_loaded", 23,
+	  "The update changes the layout of structures that only a module's code\n"
+	  "uses: it applies only while that module is not loaded (the module is\n"
+	  "then patched as it loads, before any object exists), and undoes only\n"
+	  "once it is unloaded again. The kernel log names the module: unload it\n"
+	  "(modprobe -r), then try again. Nothing was changed." },
 	{ "unexpected", 22,
 	  "An unexpected error occurred (see the kernel log: e.g. the trampoline\n"
 	  "bytes were changed by someone else, a function is too short for a\n"

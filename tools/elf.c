@@ -1,9 +1,14 @@
 // SPDX-License-Identifier: GPL-2.0
-/* libelf: read a module's name; bind a new module's labels to addresses. */
+/*
+ * libelf: read a module's name; bind a new module's labels to addresses, and
+ * list the relocation sites of labels bound to the placeholder of a target
+ * that is not loaded (kmod/coming.c).
+ */
 #include <errno.h>
 #include <fcntl.h>
 #include <gelf.h>
 #include <libelf.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -160,9 +165,95 @@ static int bind_symbols(Elf *elf, const char *symbols, int *nr_bound,
 	return 0;
 }
 
-int ks_link_new(const char *in, const char *out, const char *symbols,
-		int *nr_bound, struct ks_err *err)
+/*
+ * A label site the core may rewrite once the target loads: in the new code
+ * or its read-only data. A site elsewhere is one the module loader acts on as
+ * it loads the module (a static key of __jump_table, a static call site, an
+ * alternative's replacement): the placeholder must not get there.
+ */
+static int fixup_section_ok(const char *name)
 {
+	return !strncmp(name, ".text", 5) || !strncmp(name, ".rodata", 7);
+}
+
+/* Append "SECTION OFFSET TYPE ADDEND LABEL" for one relocation to fx. */
+static int add_site(struct ks_fixups *fx, const char *sec, const GElf_Rela *r,
+		    const char *label, struct ks_err *err)
+{
+	size_t need = strlen(sec) + strlen(label) + 80;
+	char *p;
+
+	if (fx->len + need >= fx->size) {
+		fx->size = (fx->size + need) * 2;
+		p = realloc(fx->text, fx->size);
+		if (!p)
+			return ks_fail(err, "out of memory");
+		fx->text = p;
+	}
+	fx->len += snprintf(fx->text + fx->len, fx->size - fx->len,
+			    "%s %llu %u %lld %s\n", sec,
+			    (unsigned long long)r->r_offset,
+			    (unsigned int)GELF_R_TYPE(r->r_info),
+			    (long long)r->r_addend, label);
+	return 0;
+}
+
+static int rela_sites(Elf *elf, Elf_Scn *scn, const GElf_Shdr *sh,
+		      unsigned long placeholder, struct ks_fixups *fx,
+		      struct ks_err *err)
+{
+	Elf_Data *rd = elf_getdata(scn, NULL), *sd;
+	Elf_Scn *symscn = elf_getscn(elf, sh->sh_link), *tscn;
+	GElf_Shdr ssh, tsh;
+	size_t shstrndx, i, n;
+	const char *tname;
+
+	if (!rd || !symscn || !gelf_getshdr(symscn, &ssh) ||
+	    !(sd = elf_getdata(symscn, NULL)) || elf_getshdrstrndx(elf, &shstrndx) ||
+	    !(tscn = elf_getscn(elf, sh->sh_info)) || !gelf_getshdr(tscn, &tsh) ||
+	    !(tname = elf_strptr(elf, shstrndx, tsh.sh_name)))
+		return ks_fail(err, "libelf: %s", elf_errmsg(-1));
+	n = sh->sh_entsize ? sh->sh_size / sh->sh_entsize : 0;
+	for (i = 0; i < n; i++) {
+		GElf_Rela r;
+		GElf_Sym sym;
+		const char *label;
+
+		if (!gelf_getrela(rd, i, &r) ||
+		    !gelf_getsym(sd, GELF_R_SYM(r.r_info), &sym) ||
+		    sym.st_shndx != SHN_ABS || sym.st_value != placeholder)
+			continue;
+		label = elf_strptr(elf, ssh.sh_link, sym.st_name);
+		if (!label)
+			continue;
+		if (!fixup_section_ok(tname))
+			return ks_fail(err, "its new code refers to %s from %s, which the module loader acts on",
+				       label, tname);
+		if (add_site(fx, tname, &r, label, err))
+			return -1;
+	}
+	return 0;
+}
+
+/* The sites of the labels bound to the placeholder, into fx. */
+static int placeholder_sites(Elf *elf, unsigned long placeholder,
+			     struct ks_fixups *fx, struct ks_err *err)
+{
+	Elf_Scn *scn = NULL;
+	GElf_Shdr sh;
+
+	while ((scn = elf_nextscn(elf, scn)))
+		if (gelf_getshdr(scn, &sh) && sh.sh_type == SHT_RELA &&
+		    sh.sh_info &&
+		    rela_sites(elf, scn, &sh, placeholder, fx, err))
+			return -1;
+	return 0;
+}
+
+int ks_link_new(const char *in, const char *out, const char *symbols,
+		int *nr_bound, struct ks_fixups *fx, struct ks_err *err)
+{
+	unsigned long placeholder = 0;
 	int fd, ret;
 	Elf *elf;
 
@@ -174,6 +265,8 @@ int ks_link_new(const char *in, const char *out, const char *symbols,
 		return -1;
 	elf_flagelf(elf, ELF_C_SET, ELF_F_LAYOUT);
 	ret = bind_symbols(elf, symbols, nr_bound, err);
+	if (!ret && lookup(symbols, "%placeholder", &placeholder))
+		ret = placeholder_sites(elf, placeholder, fx, err);
 	if (!ret && elf_update(elf, ELF_C_WRITE) < 0)
 		ret = ks_fail(err, "%s: libelf: %s", out, elf_errmsg(-1));
 	elf_end(elf);

@@ -7,6 +7,10 @@
  * init), binds each new module's labels to the addresses the core resolved
  * and loads it, then writes "applied" to /sys/kernel/ksplice/<id>/stage and
  * unloads the pre modules. On any failure everything loaded is unloaded.
+ *
+ * A target module that is not loaded is patched when it loads (kmod/coming.c):
+ * its labels are bound to the core's placeholder, their sites are written to
+ * /sys/kernel/ksplice/<id>/fixups, and its pre module stays loaded.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -21,6 +25,7 @@ struct apply {
 	int verbose, raw;
 	char pre_names[KS_MAX_TARGETS][64];
 	char new_names[KS_MAX_TARGETS][64];
+	int pending[KS_MAX_TARGETS];	/* not loaded: patched when it loads */
 	int nr_pre, nr_new;
 	struct ks_err err;
 };
@@ -57,12 +62,13 @@ static void roll_back(struct apply *a)
 	for (i = a->nr_new - 1; i >= 0; i--)
 		if (ks_unload_module(a->new_names[i], &err))
 			fprintf(stderr, "ksplice-apply: %s\n", err.msg);
+	/* before the pre modules: the core lets go of a deferred target's */
+	if (ks_update_exists(a->t.id))
+		ks_update_write(a->t.id, "stage", "cleanup");
 	for (i = a->nr_pre - 1; i >= 0; i--)
 		if (ks_unload_module(a->pre_names[i], &err))
 			fprintf(stderr, "ksplice-apply: %s\n", err.msg);
 	a->nr_new = a->nr_pre = 0;
-	if (ks_update_exists(a->t.id))
-		ks_update_write(a->t.id, "stage", "cleanup");
 }
 
 /* After a kernel-side failure: report its abort code. */
@@ -102,25 +108,90 @@ static int load_pre(struct apply *a, const struct ks_target *tg)
 	return 0;
 }
 
-static int load_new(struct apply *a, const struct ks_target *tg,
-		    const char *symbols)
+/*
+ * Tell the core where the new module uses the labels of a target that is not
+ * loaded: "target label site type addend" lines, the site from the section's
+ * load address (/sys/module/<module>/sections/), at most a page per write.
+ */
+static int write_fixups(struct apply *a, const struct ks_target *tg,
+			const char *module, const char *sites)
 {
+	char sec[256], label[256], path[PATH_MAX], base[64], out[3072];
+	unsigned long long off;
+	unsigned int type;
+	long long addend;
+	const char *p;
+	size_t len = 0;
+	int n;
+
+	for (p = sites; *p; p = strchr(p, '\n') + 1) {
+		if (sscanf(p, "%255s %llu %u %lld %255s", sec, &off, &type,
+			   &addend, label) != 5)
+			return ks_fail(&a->err, "bad fixup line");
+		snprintf(path, sizeof(path), "/sys/module/%s/sections/%s",
+			 module, sec);
+		if (ks_read_file(path, base, sizeof(base)))
+			return ks_fail(&a->err, "%s: %s", path, strerror(errno));
+		if (len > sizeof(out) - 600) {
+			if (ks_update_write(a->t.id, "fixups", out))
+				return ks_fail(&a->err, "writing fixups: %s",
+					       strerror(errno));
+			len = 0;
+		}
+		n = snprintf(out + len, sizeof(out) - len, "%s %s 0x%llx %u %lld\n",
+			     tg->name, label, strtoull(base, NULL, 0) + off,
+			     type, addend);
+		len += n;
+	}
+	if (len && ks_update_write(a->t.id, "fixups", out))
+		return ks_fail(&a->err, "writing fixups: %s", strerror(errno));
+	return 0;
+}
+
+static int load_new(struct apply *a, int i, const char *symbols)
+{
+	const struct ks_target *tg = &a->t.targets[i];
 	char *name = a->new_names[a->nr_new], linked[KS_DIR_MAX + 400];
-	int bound;
+	struct ks_fixups fx = { 0 };
+	int bound, ret = 0;
 
 	if (ks_module_name(tg->new, name, sizeof(a->new_names[0]), &a->err))
 		return KS_EXIT_BAD_TARBALL;
 	snprintf(linked, sizeof(linked), "%s.linked", tg->new);
-	if (ks_link_new(tg->new, linked, symbols, &bound, &a->err)) {
-		fprintf(stderr, "ksplice-apply: %s\n", a->err.msg);
-		return KS_EXIT_ERROR;
+	if (ks_link_new(tg->new, linked, symbols, &bound,
+			a->pending[i] ? &fx : NULL, &a->err)) {
+		fprintf(stderr, "ksplice-apply: %s: %s%s\n", tg->name, a->err.msg,
+			a->pending[i] ? " (the module is not loaded: load it, then apply the update)" : "");
+		free(fx.text);
+		return a->pending[i] ? ks_abort_info("target_not_loaded")->status :
+				       KS_EXIT_ERROR;
 	}
 	if (a->verbose)
 		printf("Loading %s (%d symbols bound)\n", name, bound);
-	if (ks_load_module(linked, &a->err))
+	if (ks_load_module(linked, &a->err)) {
+		free(fx.text);
 		return abort_status(a);
+	}
 	a->nr_new++;
-	return 0;
+	if (fx.len && write_fixups(a, tg, name, fx.text)) {
+		fprintf(stderr, "ksplice-apply: %s\n", a->err.msg);
+		ret = KS_EXIT_ERROR;
+	}
+	free(fx.text);
+	return ret;
+}
+
+/* Which targets the core deferred ("pending" in targets); say so. */
+static void find_pending(struct apply *a)
+{
+	int i;
+
+	for (i = 0; i < a->t.nr_targets; i++) {
+		a->pending[i] = ks_target_pending(a->t.id, a->t.targets[i].name);
+		if (a->pending[i])
+			printf("Module %s is not loaded: it will be patched when it loads.\n",
+			       a->t.targets[i].name);
+	}
 }
 
 static int apply(struct apply *a)
@@ -151,6 +222,7 @@ static int apply(struct apply *a)
 	 * functions of the new modules loaded before it, which its new code
 	 * may call (ksplice-create puts such providers first).
 	 */
+	find_pending(a);
 	ks_update_path(path, sizeof(path), a->t.id, "symbols");
 	for (i = 0; i < a->t.nr_targets; i++) {
 		symbols = ks_read_all(path);
@@ -159,7 +231,7 @@ static int apply(struct apply *a)
 				path, strerror(errno));
 			return KS_EXIT_ERROR;
 		}
-		ret = load_new(a, &a->t.targets[i], symbols);
+		ret = load_new(a, i, symbols);
 		free(symbols);
 		if (ret)
 			return ret;
@@ -169,8 +241,8 @@ static int apply(struct apply *a)
 			strerror(errno));
 		return abort_status(a);
 	}
-	for (i = a->nr_pre - 1; i >= 0; i--)
-		if (ks_unload_module(a->pre_names[i], &a->err))
+	for (i = a->nr_pre - 1; i >= 0; i--)	/* a pending target keeps its */
+		if (!a->pending[i] && ks_unload_module(a->pre_names[i], &a->err))
 			fprintf(stderr, "ksplice-apply: warning: %s\n",
 				a->err.msg);
 	a->nr_pre = 0;

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include "ksplice.h"
 
 static void usage(FILE *f)
@@ -38,7 +39,11 @@ static int report_abort(const char *id, int raw, int err)
 	return ks_abort_info(cause)->status;
 }
 
-/* Unload the new modules listed in targets ("target module" lines). */
+/*
+ * Unload the new modules listed in targets ("target module state" lines), and
+ * the pre module of a target that was not loaded at apply, which the core
+ * kept until now.
+ */
 static int unload_new(const char *id)
 {
 	char path[PATH_MAX], *text, *line, *save = NULL;
@@ -53,13 +58,19 @@ static int unload_new(const char *id)
 	     line = strtok_r(NULL, "\n", &save)) {
 		char target[64], mod[64];
 
-		if (sscanf(line, "%63s %63s", target, mod) != 2 ||
-		    !strcmp(mod, "-"))
+		char pre[160], sys[200];
+		struct stat st;
+
+		if (sscanf(line, "%63s %63s", target, mod) != 2)
 			continue;
-		if (ks_unload_module(mod, &err)) {
+		if (strcmp(mod, "-") && ks_unload_module(mod, &err)) {
 			fprintf(stderr, "ksplice-undo: %s\n", err.msg);
 			ret = -1;
 		}
+		snprintf(pre, sizeof(pre), "ksplice_%s_%s_pre", id, target);
+		snprintf(sys, sizeof(sys), "/sys/module/%s", pre);
+		if (!stat(sys, &st) && ks_unload_module(pre, &err))
+			fprintf(stderr, "ksplice-undo: %s\n", err.msg);
 	}
 	free(text);
 	return ret;

@@ -10,7 +10,7 @@
 #include <stddef.h>
 
 #define KS_SYSFS "/sys/kernel/ksplice"
-#define KS_API_VERSION "2"
+#define KS_API_VERSION "3"
 #define KS_MAX_TARGETS 64
 #define KS_DIR_MAX 512		/* temporary directories */
 
@@ -65,6 +65,7 @@ int ks_update_path(char *buf, size_t size, const char *id, const char *file);
 int ks_update_exists(const char *id);
 int ks_update_read(const char *id, const char *file, char *buf, size_t size);
 int ks_update_write(const char *id, const char *file, const char *text);
+int ks_target_pending(const char *id, const char *target);
 
 /* modules */
 int ks_load_module(const char *path, struct ks_err *err);
@@ -72,9 +73,19 @@ int ks_unload_module(const char *name, struct ks_err *err);
 int ks_module_name(const char *path, char *name, size_t size,
 		   struct ks_err *err);
 
-/* ELF: bind the new module's undefined label symbols to absolute addresses */
+/*
+ * ELF: bind the new module's undefined label symbols to absolute addresses.
+ * The labels of a target that is not loaded are bound to the placeholder
+ * ("%placeholder ADDRESS" in symbols); their relocation sites are appended to
+ * fx as "SECTION OFFSET TYPE ADDEND LABEL" lines (kmod/coming.c).
+ */
+struct ks_fixups {
+	char *text;		/* malloc'd */
+	size_t len, size;
+};
+
 int ks_link_new(const char *in, const char *out, const char *symbols,
-		int *nr_bound, struct ks_err *err);
+		int *nr_bound, struct ks_fixups *fx, struct ks_err *err);
 
 /* abort codes */
 struct ks_abort {

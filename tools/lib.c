@@ -97,6 +97,24 @@ int ks_write_file(const char *path, const char *text)
 	return n == (ssize_t)strlen(text) ? 0 : -1;
 }
 
+/* Is target a deferred target of update id not loaded yet ("pending")? */
+int ks_target_pending(const char *id, const char *target)
+{
+	char path[PATH_MAX], *text, *line, *save = NULL;
+	char name[64], mod[64], state[32];
+	int pending = 0;
+
+	ks_update_path(path, sizeof(path), id, "targets");
+	text = ks_read_all(path);
+	for (line = text ? strtok_r(text, "\n", &save) : NULL; line;
+	     line = strtok_r(NULL, "\n", &save))
+		if (sscanf(line, "%63s %63s %31s", name, mod, state) == 3 &&
+		    !strcmp(name, target) && !strcmp(state, "pending"))
+			pending = 1;
+	free(text);
+	return pending;
+}
+
 int ks_valid_id(const char *id)
 {
 	size_t i;

@@ -1,11 +1,12 @@
 #!/bin/bash
-# A module target (the kstest fixture module): refused while the module is not
-# loaded; code_busy while a task sleeps inside a function to replace, naming
+# A module target (the kstest fixture module): applied while the module is not
+# loaded, it is patched as it loads (kmod/coming.c) and undone while loaded;
+# code_busy while a task sleeps inside a function to replace, naming
 # the task, then applied once it has left; the target cannot be unloaded while
 # patched; undo is code_busy while a task sleeps in the new code, then works.
 . "$KSPLICE_TOP/tests/lib/tap.sh"
 . "$KSPLICE_TOP/tests/apply/lib/vmtest.sh"
-checks=17
+checks=18
 tap_plan $((checks + 3))
 vm_setup
 tmp=$(mktemp -d)
@@ -18,10 +19,12 @@ tap_ok "$([ -f "$tarball" ] && [ -f "$vm_out/kstest.ko" ] && echo 1)" "kstest mo
 	vm_prelude
 	cat <<'S'
 U=/ksplice/ksplice-kstest1.tar.gz
-status_is 17 "refused while the target module is not loaded (target_not_loaded)" ksplice-apply $U
-check "... and nothing stays loaded" sh -c '! grep -q ksplice_kstest1 /proc/modules && [ ! -e /sys/kernel/ksplice/kstest1 ]'
+status_is 0 "applied while the target module is not loaded" ksplice-apply $U
 insmod /ksplice/kstest.ko
-check "kstest says value 1" grep -qx "value 1" /proc/kstest
+check "kstest says value 2 as soon as it loads" sh -c 'grep -qx "value 2" /proc/kstest && dmesg | grep -q "Update kstest1: module kstest patched as it loaded"'
+status_is 0 "undone while it is loaded" ksplice-undo kstest1
+check "kstest says value 1; nothing of the update stays loaded" \
+	sh -c 'grep -qx "value 1" /proc/kstest && ! grep -q ksplice_kstest1 /proc/modules && [ ! -e /sys/kernel/ksplice/kstest1 ]'
 echo 12 >/proc/kstest &
 sleeper=$!
 sleep 2

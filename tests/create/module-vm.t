@@ -6,13 +6,21 @@
 # Then an update whose fat part calls a function its vmlinux part adds
 # (cross-target.patch: like sr.c calling cdrom.c's new function): vmlinux's
 # new module is loaded first and _fat_msg's new code calls into it.
+# First, an update applied while fat is not loaded (module-fat-deferred.patch:
+# _fat_msg also prints the address of fat_clusters_flush, a symbol of fat
+# itself, with %ps): ksplice-apply says fat will be patched when it loads;
+# modprobe vfat patches it as it loads (its label site rewritten: the message
+# names fat_clusters_flush [fat]); rmmod and modprobe again patch it again; undo
+# restores the stock message.
 . "$KSPLICE_TOP/tests/lib/tap.sh"
 . "$KSPLICE_TOP/tests/apply/lib/vmtest.sh"
-tap_plan 17
+tap_plan 26
 vm_setup
 make -C "$KSPLICE_TOP/packager" >/dev/null
 out=$vm_out
 vm_create fatvm001 create-fat.log "" -q --patch="$KSPLICE_TOP/tests/create/patches/module-fat.patch"
+vm_create fatdef01 create-fatdef.log "deferred: " -q \
+	--patch="$KSPLICE_TOP/tests/create/patches/module-fat-deferred.patch"
 vm_create xtgvm001 create-xtg.log "cross-target: " --patch="$KSPLICE_TOP/tests/create/patches/cross-target.patch"
 tap_ok "$(grep -q "fat: calls ksplice_test_prefix, new in vmlinux" "$out/create-xtg.log" &&
 	[ "$(tar -xzOf "$out/ksplice-xtgvm001.tar.gz" ksplice-xtgvm001/contents 2>/dev/null | cut -d' ' -f1 | tr '\n' ' ')" = "vmlinux fat " ] &&
@@ -21,7 +29,7 @@ tap_ok "$(grep -q "fat: calls ksplice_test_prefix, new in vmlinux" "$out/create-
 {
 	vm_prelude
 	cat <<'S'
-modprobe loop; modprobe vfat
+modprobe loop
 dd if=/dev/zero of=/tmp/fat.img bs=1024 count=4096 2>/dev/null
 mkdosfs /tmp/fat.img >/dev/null
 mkdir -p /mnt
@@ -31,6 +39,32 @@ badmount() {
 	mount -t vfat -o loop /tmp/fat.img /mnt 2>/dev/null && umount /mnt
 	dmesg | grep "codepage cp437 not found" | tail -1
 }
+D=/ksplice/ksplice-fatdef01.tar.gz
+ksplice-apply $D >/tmp/def.out 2>&1
+echo "KS-DIAG deferred apply: status $?" >>$KS_RESULTS
+cat /tmp/def.out
+check "deferred: applied while fat is not loaded, saying it will be patched when it loads" \
+	sh -c '! grep -q "^fat " /proc/modules && grep -qx "Module fat is not loaded: it will be patched when it loads." /tmp/def.out &&
+		grep -q "Done! Ksplice update fatdef01 applied." /tmp/def.out'
+check "deferred: the target is pending; its pre module stays loaded" \
+	sh -c 'grep -qx "fat ksplice_fatdef01_fat_new pending" /sys/kernel/ksplice/fatdef01/targets && grep -q "^ksplice_fatdef01_fat_pre " /proc/modules'
+modprobe vfat
+check "deferred: modprobe vfat patches fat as it loads" \
+	sh -c 'dmesg | grep -q "Update fatdef01: module fat patched as it loaded" && grep -qx "fat ksplice_fatdef01_fat_new patched-at-load" /sys/kernel/ksplice/fatdef01/targets'
+def=$(badmount)
+echo "deferred: $def"
+check "deferred: the new code runs, and its reference to fat_clusters_flush was rewritten" \
+	sh -c "echo '$def' | grep -q 'FAT-fs (loop[0-9]*): ksplice-deferred fat_clusters_flush \\[fat\\]: codepage cp437 not found'"
+check "deferred: fat can be unloaded while patched, and is pending again" \
+	sh -c 'rmmod vfat && rmmod fat && dmesg | grep -q "Update fatdef01: module fat unloaded: it will be patched again when it loads" && grep -qx "fat ksplice_fatdef01_fat_new pending" /sys/kernel/ksplice/fatdef01/targets'
+modprobe vfat
+def=$(badmount)
+check "deferred: loaded again, patched again" \
+	sh -c "[ \$(dmesg | grep -c 'Update fatdef01: module fat patched as it loaded') = 2 ] && echo '$def' | grep -q 'ksplice-deferred fat_clusters_flush \\[fat\\]: codepage'"
+status_is 0 "deferred: ksplice-undo reverses it" ksplice-undo fatdef01
+def=$(badmount)
+check "deferred: after undo, the stock message; no module of the update stays" \
+	sh -c "echo '$def' | grep -q 'FAT-fs (loop[0-9]*): codepage cp437 not found' && ! echo '$def' | grep -q ksplice && ! grep -q ksplice_fatdef01 /proc/modules"
 before=$(badmount)
 echo "before: $before"
 check "before: the stock message" sh -c "echo '$before' | grep -q 'FAT-fs (loop[0-9]*): codepage cp437 not found'"
@@ -63,6 +97,7 @@ S
 } >"$out/fat-vm.sh"
 vm_run fat "$out/fat-vm.sh" --module vfat --module loop \
 	--file "$out/ksplice-fatvm001.tar.gz:/ksplice/ksplice-fatvm001.tar.gz" \
-	--file "$out/ksplice-xtgvm001.tar.gz:/ksplice/ksplice-xtgvm001.tar.gz"
-vm_results 12
+	--file "$out/ksplice-xtgvm001.tar.gz:/ksplice/ksplice-xtgvm001.tar.gz" \
+	--file "$out/ksplice-fatdef01.tar.gz:/ksplice/ksplice-fatdef01.tar.gz"
+vm_results 20
 tap_finish

@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Unit test of the tools' library: ks_link_new() binds exactly the undefined
- * symbols named in the "label address" text, ks_module_name() reads .modinfo.
+ * symbols named in the "label address" text, ks_module_name() reads .modinfo;
+ * with a "%placeholder ADDRESS" line, the relocation sites of the labels bound
+ * to it are listed (a target that is not loaded: kmod/coming.c).
  * Usage: link-new MODULE.ko OUT.ko (MODULE has an undefined saved_command_line)
  */
 #include <gelf.h>
@@ -50,6 +52,9 @@ int main(int argc, char **argv)
 {
 	const char *symbols = "cmdline_proc_show%fs/proc/cmdline.c 0xffffffff8380c320\n"
 			      "saved_command_line 0xffffffff85714008\n";
+	const char *deferred = "%placeholder 0xffffffffc0001000\n"
+			       "saved_command_line 0xffffffffc0001000\n";
+	struct ks_fixups fx = { 0 };
 	struct ks_err err = { "" };
 	char name[64] = "";
 	GElf_Sym s;
@@ -57,12 +62,12 @@ int main(int argc, char **argv)
 
 	if (argc != 3)
 		return 2;
-	tap_plan(7);
+	tap_plan(9);
 	tap_ok(!ks_module_name(argv[1], name, sizeof(name), &err) &&
 	       !strncmp(name, "ksplice_", 8), "module name from .modinfo");
 	tap_ok(!sym(argv[1], "saved_command_line", &s) &&
 	       s.st_shndx == SHN_UNDEF, "the label is undefined in the input");
-	tap_ok(!ks_link_new(argv[1], argv[2], symbols, &bound, &err),
+	tap_ok(!ks_link_new(argv[1], argv[2], symbols, &bound, NULL, &err),
 	       "ks_link_new succeeds");
 	tap_ok(bound == 1, "exactly one symbol bound");
 	tap_ok(!sym(argv[2], "saved_command_line", &s) &&
@@ -70,7 +75,15 @@ int main(int argc, char **argv)
 	       "it is SHN_ABS with the resolved address");
 	tap_ok(!sym(argv[2], "seq_puts", &s) && s.st_shndx == SHN_UNDEF,
 	       "an exported symbol not in the list stays undefined");
-	tap_ok(ks_link_new("/nonexistent.ko", argv[2], symbols, &bound, &err) &&
+	tap_ok(ks_link_new("/nonexistent.ko", argv[2], symbols, &bound, NULL, &err) &&
 	       strstr(err.msg, "/nonexistent.ko"), "a missing input is an error naming it");
+	tap_ok(!ks_link_new(argv[1], argv[2], deferred, &bound, &fx, &err) &&
+	       bound == 1, "bound to the placeholder");
+	tap_ok(fx.text && !strncmp(fx.text, ".text", 5) &&
+	       strstr(fx.text, " saved_command_line\n"),
+	       "its relocation sites are listed: \"SECTION OFFSET TYPE ADDEND LABEL\"");
+	if (fx.text)
+		printf("# %s", fx.text);
+	free(fx.text);
 	return tap_finish();
 }

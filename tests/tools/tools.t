@@ -28,7 +28,7 @@ mk() {	# mk NAME: tree in $tmp/NAME/ksplice-abc123
 	: >"$d/ksplice_abc123_vmlinux_new.ko"
 	echo 0.0.0-ksplice-test >"$d/utsname"
 	echo "0.0.0-ksplice-test SMP preempt mod_unload modversions" >"$d/vermagic"
-	echo 2 >"$d/api-version"
+	echo 3 >"$d/api-version"
 	echo test >"$d/description"
 }
 pack() { tar -czf "$tmp/$1.tar.gz" -C "$tmp/$1" ksplice-abc123; }
@@ -38,8 +38,8 @@ tap_ok "$(grep -q "for kernel 0.0.0-ksplice-test, but the running kernel is $(un
 tap_ok "$([ "$(st "$t/ksplice-view" --file="$tmp/other.tar.gz")" = 0 ] && grep -q "Ksplice id abc123, for kernel 0.0.0-ksplice-test" "$tmp/out" && grep -q "Target: vmlinux" "$tmp/out" && echo 1)" "ksplice-view --file describes a tarball"
 mk noapi && rm "$tmp/noapi/ksplice-abc123/api-version" && pack noapi
 tap_ok "$([ "$(st "$t/ksplice-apply" "$tmp/noapi.tar.gz")" = 3 ] && grep -q "no api-version" "$tmp/out" && echo 1)" "no api-version: status 3"
-mk api3 && echo 3 >"$tmp/api3/ksplice-abc123/api-version" && pack api3
-tap_ok "$([ "$(st "$t/ksplice-apply" "$tmp/api3.tar.gz")" = 3 ] && grep -q "api-version 3" "$tmp/out" && echo 1)" "api-version 3: status 3"
+mk api4 && echo 4 >"$tmp/api4/ksplice-abc123/api-version" && pack api4
+tap_ok "$([ "$(st "$t/ksplice-apply" "$tmp/api4.tar.gz")" = 3 ] && grep -q "api-version 4" "$tmp/out" && echo 1)" "api-version 4: status 3"
 mk badc && echo "vmlinux only-one-field" >"$tmp/badc/ksplice-abc123/contents" && pack badc
 tap_ok "$([ "$(st "$t/ksplice-apply" "$tmp/badc.tar.gz")" = 3 ] && grep -q "bad line in contents" "$tmp/out" && echo 1)" "a bad contents line: status 3"
 mk miss && rm "$tmp/miss/ksplice-abc123/ksplice_abc123_vmlinux_new.ko" && pack miss
@@ -71,7 +71,7 @@ if gcc -Wall -Wextra -Werror -o "$tmp/link-new" "$KSPLICE_TOP/tests/tools/link-n
 	"$tmp/link-new" "$ko" "$tmp/linked.ko" >"$tmp/link.tap" 2>&1
 	rc=$?
 	sed 's/^/# /' "$tmp/link.tap"
-	tap_ok "$([ $rc = 0 ] && grep -q "^ok 7" "$tmp/link.tap" && echo 1)" "ks_link_new binds labels to SHN_ABS addresses (7 checks)"
+	tap_ok "$([ $rc = 0 ] && grep -q "^ok 9" "$tmp/link.tap" && echo 1)" "ks_link_new binds labels to SHN_ABS addresses, and lists a deferred target's label sites (9 checks)"
 	tap_ok "$(readelf -sW "$tmp/linked.ko" | grep -q ' ABS saved_command_line$' && echo 1)" "readelf agrees: saved_command_line is ABS"
 else
 	tap_ok 0 "link-new unit test builds"

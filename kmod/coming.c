@@ -1,0 +1,419 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * targets that are not loaded: patched as their module loads.
+ *
+ * An update may change a module that is not loaded when it is applied. Such
+ * a target is deferred: its pre module stays loaded (referenced), and its new
+ * module is loaded with the labels of its code bound to a placeholder
+ * address, since nothing can be matched yet; ksplice-apply lists the
+ * relocation sites that use them in /sys/kernel/ksplice/<id>/fixups. When
+ * the module loads (MODULE_STATE_COMING: relocated, read-only, before its
+ * init runs), run-pre matching runs against it, the fixup sites are rewritten
+ * with the labels' addresses, and the trampolines are written: no task can
+ * be running the module's code yet, so neither stop_machine nor the stack
+ * check is needed. If the module does not match, it is refused (the load
+ * fails), as livepatch does. When it goes (MODULE_STATE_GOING), what matching
+ * found is forgotten and it is patched again at its next load.
+ *
+ * A target whose structures change layout (KSPLICE_TARGET_FRESH) is only
+ * ever patched this way: no object of the old layout can exist, and undo is
+ * refused while the module is loaded (its objects have the new layout).
+ *
+ * A deferred target may not carry data rewritten in place or custom code
+ * (hooks): those are refused (target_not_loaded), as before.
+ */
+#define pr_fmt(fmt) "ksplice: " fmt
+
+#include <linux/module.h>
+#include <linux/slab.h>
+#include <linux/string.h>
+#include "ksplice.h"
+
+/* The address new code's labels have until their module loads. */
+static noinline void ksplice_not_loaded(void)
+{
+	WARN(1, "ksplice: new code ran before its target module was loaded\n");
+}
+
+unsigned long ksplice_placeholder(void)
+{
+	return (unsigned long)ksplice_not_loaded;
+}
+
+/*
+ * What a deferred target's label is bound to in its new module: a global
+ * the running kernel has now (in vmlinux or another module: __fentry__, a
+ * non-exported function) its address, anything else the placeholder, whose
+ * sites ksplice-apply lists as fixups.
+ */
+unsigned long ksplice_deferred_value(const struct ksplice_symbol *sym)
+{
+	unsigned long addr = 0;
+
+	if (!strchr(sym->label, '%'))
+		addr = ksplice_lookup_name(sym->name);
+	return addr ?: ksplice_placeholder();
+}
+
+/* Is the target's code in the kernel (not deferred, or loaded and patched)? */
+bool ksplice_target_live(const struct ksplice_target *target)
+{
+	return !target->deferred || target->mod;
+}
+
+int ksplice_defer_target(struct ksplice_update *update,
+			 struct ksplice_target *target,
+			 const struct ksplice_pre *pre, struct module *owner)
+{
+	if (pre->nr_data || !owner || !try_module_get(owner)) {
+		pr_err("Update %s: target module %s is not loaded%s\n",
+		       update->id, target->name, pre->nr_data ?
+		       ", and the update rewrites its data: load it first" : "");
+		update->abort_cause = KSPLICE_TARGET_NOT_LOADED;
+		return -ENOENT;
+	}
+	target->deferred = true;
+	target->pre = pre;
+	target->pre_owner = owner;
+	target->pre_ref = true;
+	pr_info("Update %s: module %s is not loaded: it will be patched when it loads\n",
+		update->id, target->name);
+	return 0;
+}
+
+int ksplice_defer_new(struct ksplice_update *update,
+		      struct ksplice_target *target,
+		      const struct ksplice_new *new)
+{
+	if (new->nr_hooks || new->nr_data) {
+		pr_err("Update %s: target module %s is not loaded, and the update carries custom code for it: load it first\n",
+		       update->id, target->name);
+		update->abort_cause = KSPLICE_TARGET_NOT_LOADED;
+		return -ENOENT;
+	}
+	target->new = new;
+	return 0;
+}
+
+/* The bytes of fixup f when its label is at value; their count, or < 0. */
+static int fixup_bytes(const struct ksplice_fixup *f, unsigned long value,
+		       u8 *buf)
+{
+	s64 v = (s64)(value + f->addend);
+	u64 v64 = value + f->addend;
+	s32 v32;
+
+	switch (f->type) {
+	case 2:		/* R_X86_64_PC32 */
+	case 4:		/* R_X86_64_PLT32 */
+		v -= (s64)f->site;
+		fallthrough;
+	case 11:	/* R_X86_64_32S */
+		v32 = v;
+		if (v32 != v)
+			return -ERANGE;
+		memcpy(buf, &v32, 4);
+		return 4;
+	case 1:		/* R_X86_64_64 */
+		memcpy(buf, &v64, 8);
+		return 8;
+	}
+	return -EINVAL;
+}
+
+static struct ksplice_target *deferred_target(struct ksplice_update *update,
+					      const char *name)
+{
+	struct ksplice_target *t;
+
+	list_for_each_entry(t, &update->targets, list)
+		if (t->deferred && !t->mod && !strcmp(t->name, name))
+			return t;
+	return NULL;
+}
+
+/*
+ * One "target label site type addend" line: the site must be in the target's
+ * new module and hold the value the module loader wrote for the placeholder.
+ */
+static int add_fixup(struct ksplice_update *update, const char *line)
+{
+	char name[MODULE_NAME_LEN], label[256];
+	struct ksplice_fixup f = { 0 }, *fs;
+	struct ksplice_target *t;
+	u8 want[8];
+	int len;
+
+	if (sscanf(line, "%55s %255s %lx %u %lld", name, label, &f.site, &f.type,
+		   &f.addend) != 5)
+		return -EINVAL;
+	t = deferred_target(update, name);
+	if (!t || !t->new_owner)
+		return -ENOENT;
+	len = fixup_bytes(&f, ksplice_placeholder(), want);
+	if (len < 0 || !within_module(f.site, t->new_owner) ||
+	    !within_module(f.site + len - 1, t->new_owner) ||
+	    memcmp((void *)f.site, want, len)) {
+		pr_err("Update %s: bad fixup %s at %lx\n", update->id, label,
+		       f.site);
+		return -EINVAL;
+	}
+	f.label = kstrdup(label, GFP_KERNEL);
+	fs = krealloc(t->fixups, (t->nr_fixups + 1) * sizeof(*fs), GFP_KERNEL);
+	if (!f.label || !fs) {
+		kfree(f.label);
+		return -ENOMEM;
+	}
+	fs[t->nr_fixups++] = f;
+	t->fixups = fs;
+	return 0;
+}
+
+/* Writes to the fixups file (one or more lines), before apply. */
+int ksplice_add_fixups(struct ksplice_update *update, const char *text)
+{
+	char *copy = kstrdup(text, GFP_KERNEL), *p, *line;
+	int ret = 0;
+
+	if (!copy)
+		return -ENOMEM;
+	if (update->stage != KSPLICE_STAGE_PREPARING)
+		ret = -EBUSY;
+	for (p = copy; !ret && (line = strsep(&p, "\n"));)
+		if (*line)
+			ret = add_fixup(update, line);
+	kfree(copy);
+	return ret;
+}
+
+static bool has_fixup(const struct ksplice_target *target, const char *label)
+{
+	unsigned int i;
+
+	for (i = 0; i < target->nr_fixups; i++)
+		if (!strcmp(target->fixups[i].label, label))
+			return true;
+	return false;
+}
+
+/*
+ * The labels the module loader bound at their address of the time
+ * (ksplice_deferred_value()) must be what matching resolved them to now.
+ */
+static int check_bound_labels(struct ksplice_update *update,
+			      struct ksplice_target *target)
+{
+	const struct ksplice_pre *pre = target->pre;
+	unsigned int i;
+
+	for (i = 0; i < pre->nr_symbols; i++) {
+		const struct ksplice_symbol *sym = &pre->symbols[i];
+		struct ksplice_label *l = ksplice_get_label(target, sym->label);
+
+		if (strchr(sym->label, '%') || has_fixup(target, sym->label) ||
+		    !l || !l->pinned || l->value == ksplice_lookup_name(sym->name))
+			continue;
+		pr_err("Update %s: %s: %s is now %lx, not the address its new code was given\n",
+		       update->id, target->name, sym->label, l->value);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/* Rewrite the fixup sites with the labels matching resolved. */
+static int apply_fixups(struct ksplice_update *update,
+			struct ksplice_target *target)
+{
+	unsigned int i;
+	u8 buf[8];
+	int len;
+
+	for (i = 0; i < target->nr_fixups; i++) {
+		const struct ksplice_fixup *f = &target->fixups[i];
+		struct ksplice_label *l = ksplice_get_label(target, f->label);
+
+		if (!l || !l->pinned) {
+			pr_err("Update %s: %s: label %s is not resolved\n",
+			       update->id, target->name, f->label);
+			return -ENOENT;
+		}
+		len = fixup_bytes(f, l->value, buf);
+		if (len < 0) {
+			pr_err("Update %s: %s: %s out of range at %pS\n",
+			       update->id, target->name, f->label,
+			       (void *)f->site);
+			return len;
+		}
+		if (ksplice_text_write(f->site, buf, len))
+			return -EIO;
+	}
+	return 0;
+}
+
+/* Fixups, then the trampolines: the module's code is not running yet. */
+static int write_coming(struct ksplice_update *update,
+			struct ksplice_target *target)
+{
+	unsigned int i;
+	int ret;
+
+	mutex_lock(ksplice_kernel.text_mutex);
+	ret = apply_fixups(update, target);
+	for (i = 0; i < target->nr_tramps && !ret; i++) {
+		struct ksplice_trampoline *t = &target->tramps[i];
+
+		if (t->func->redirect != KSPLICE_REDIRECT_JMP)
+			continue;
+		if (memcmp((void *)t->site, t->func->saved, KSPLICE_TRAMP_LEN))
+			ret = -EILSEQ;
+		else
+			ret = ksplice_text_write(t->site, t->tramp,
+						 KSPLICE_TRAMP_LEN);
+	}
+	for (i = 0; i < target->nr_tramps && !ret; i++)
+		if (target->tramps[i].func->redirect == KSPLICE_REDIRECT_FTRACE)
+			ksplice_ftrace_switch(&target->tramps[i], true);
+	mutex_unlock(ksplice_kernel.text_mutex);
+	ksplice_text_sync();
+	return ret;
+}
+
+/* What matching found for a target whose module goes away. */
+static void forget_target(struct ksplice_target *target)
+{
+	unsigned int i;
+
+	for (i = 0; i < target->nr_tramps; i++)
+		if (target->tramps[i].ftrace)
+			ksplice_ftrace_switch(&target->tramps[i], false);
+	ksplice_ftrace_release_target(target);
+	ksplice_forget_match(target);
+	target->mod = NULL;
+}
+
+static int patch_coming(struct ksplice_update *update,
+			struct ksplice_target *target, struct module *mod)
+{
+	const char *cause = update->abort_cause;
+	int ret;
+
+	target->mod = mod;
+	ret = ksplice_match_pre(update, target, target->pre);
+	ret = ret ?: check_bound_labels(update, target);
+	ret = ret ?: ksplice_make_trampolines(update, target, target->new);
+	ret = ret ?: ksplice_ftrace_prepare_target(update, target);
+	ret = ret ?: write_coming(update, target);
+	update->abort_cause = cause;	/* the update itself stays applied */
+	if (ret) {
+		pr_err("Update %s: module %s does not match the update (%d): it is not loaded\n",
+		       update->id, mod->name, ret);
+		forget_target(target);
+		return ret;
+	}
+	pr_info("Update %s: module %s patched as it loaded\n", update->id,
+		mod->name);
+	return 0;
+}
+
+static void module_going(struct module *mod)
+{
+	struct ksplice_update *u;
+	struct ksplice_target *t;
+
+	list_for_each_entry(u, &ksplice_updates, list)
+		list_for_each_entry(t, &u->targets, list) {
+			if (!t->deferred || t->mod != mod)
+				continue;
+			forget_target(t);
+			if (u->stage == KSPLICE_STAGE_APPLIED)
+				pr_info("Update %s: module %s unloaded: it will be patched again when it loads\n",
+					u->id, mod->name);
+		}
+}
+
+static int module_coming(struct module *mod)
+{
+	struct ksplice_update *u;
+	struct ksplice_target *t;
+	int ret;
+
+	list_for_each_entry(u, &ksplice_updates, list)
+		list_for_each_entry(t, &u->targets, list) {
+			if (!t->deferred || t->mod || strcmp(t->name, mod->name))
+				continue;
+			if (u->stage == KSPLICE_STAGE_PREPARING) {
+				pr_err("Update %s: module %s loaded while the update was prepared: apply it again\n",
+				       u->id, mod->name);
+				u->abort_cause = KSPLICE_UNEXPECTED;
+				continue;
+			}
+			if (u->stage != KSPLICE_STAGE_APPLIED)
+				continue;
+			ret = patch_coming(u, t, mod);
+			if (ret) {
+				module_going(mod);	/* the load fails */
+				return ret;
+			}
+		}
+	return 0;
+}
+
+static int ksplice_module_notify(struct notifier_block *nb,
+				 unsigned long action, void *data)
+{
+	int ret = 0;
+
+	if (action != MODULE_STATE_COMING && action != MODULE_STATE_GOING)
+		return NOTIFY_DONE;
+	mutex_lock(&ksplice_mutex);
+	if (action == MODULE_STATE_COMING)
+		ret = module_coming(data);
+	else
+		module_going(data);
+	mutex_unlock(&ksplice_mutex);
+	return notifier_from_errno(ret);
+}
+
+/* Last on COMING: the kernel's own notifiers have set the module's text up. */
+static struct notifier_block ksplice_module_nb = {
+	.notifier_call = ksplice_module_notify,
+	.priority = INT_MIN,
+};
+
+/* Before undo: a fresh target's objects have the new layout now. */
+int ksplice_check_fresh(struct ksplice_update *update)
+{
+	struct ksplice_target *t;
+
+	list_for_each_entry(t, &update->targets, list) {
+		if (!t->fresh || !t->mod)
+			continue;
+		pr_err("Update %s: module %s was patched as it loaded and its objects have the new layout: unload it, then undo the update\n",
+		       update->id, t->name);
+		update->abort_cause = KSPLICE_TARGET_LOADED;
+		return -EBUSY;
+	}
+	return 0;
+}
+
+/* After undo or at cleanup: the deferred targets' pre modules may go. */
+void ksplice_release_deferred(struct ksplice_update *update)
+{
+	struct ksplice_target *t;
+
+	list_for_each_entry(t, &update->targets, list) {
+		if (t->pre_ref)
+			module_put(t->pre_owner);
+		t->pre_ref = false;
+	}
+}
+
+int ksplice_coming_init(void)
+{
+	return register_module_notifier(&ksplice_module_nb);
+}
+
+void ksplice_coming_exit(void)
+{
+	unregister_module_notifier(&ksplice_module_nb);
+}
