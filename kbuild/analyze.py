@@ -32,7 +32,16 @@ relocations (`readelf -rW`) and their DWARF prototypes (`pfunct`):
 A data or read_mostly change that ksplice-pack can rewrite in place (same
 size; in read-only data any field, in writable data only pointers to code:
 packager/inplace.h) is no reason: the core writes the changed fields at apply
-and restores them at undo, and the report lists it.
+and restores them at undo, and the report lists it. Nor is a grown read-only
+table whose holder's pointer ksplice-pack rewrites to the update's copy (a
+driver's id table: packager/diff.c).
+
+With --tree, a layout change of a struct or union that only modules of the
+update see (defined in the unit or in a header only their files include,
+none of them vmlinux, and their exit code unchanged) is no reason either:
+the update applies only while those modules are not loaded, and the core
+patches them as they load, before any object exists (kmod/coming.c); the
+report says so and "fresh" lists them (ksplice-pack --fresh).
 
 Warnings do not change the verdict: an exported function whose prototype
 changes with all its callers in the tree; a changed function that is the loop
@@ -474,7 +483,12 @@ def analyze_unit(unit, pre_o, post_o):
         reasons, in_place = _rewritten_in_place(reasons, _in_place(unit, pre_o, post_o))
     reasons += _func_reasons(unit, diff, pre, post, pre_o, post_o, hook_funcs, refs)
     in_update = {f["name"] for f in diff["changed_functions"] + diff["new_functions"]}
+    pfuncs = {f["name"]: f for f in post["functions"]}
+    exits = [f["name"] for f in diff["changed_functions"]
+             if (f.get("section") or "").startswith(".exit") or
+             pfuncs.get(f["name"], {}).get("placement") == "exit"]
     return {"unit": unit, "records": True, "hooks": hooks, "reasons": reasons,
+            "exit_changed": exits,
             "in_place": in_place, "refs": refs, "in_update": in_update, "post_o": post_o,
             "warnings": _kthread_loop_warnings(unit, diff, relocations(pre_o))}
 
@@ -573,13 +587,47 @@ def _stored_in(src, name):
     return out or None
 
 
-def _struct_header(tree, struct, unit):
+def _struct_header(tree, struct, unit, kind="struct"):
     """The file that defines struct (a header, or the unit itself)."""
-    if re.search(r"^struct\s+%s\s*\{" % re.escape(struct), _read(tree, unit) or "", re.M):
+    if re.search(r"^%s\s+%s\s*\{" % (kind, re.escape(struct)), _read(tree, unit) or "", re.M):
         return unit
-    found = _files_matching(tree, r"^struct\s+%s\s*\{" % struct,
+    found = _files_matching(tree, r"^%s\s+%s\s*\{" % (kind, struct),
                             ksplice_tree.source_dirs(tree), globs=("*.h",))
     return found[0] if len(found) == 1 else None
+
+
+def _fresh_modules(r, unit, units, tree, cfg):
+    """The modules whose code alone sees the struct or union whose layout
+    changes: it is defined in the unit, or in a header that only their files
+    include, and each is a target of the update whose exit code does not
+    change. Loaded after the update, each creates every object of it with the
+    new layout: the update applies while they are not loaded, and they are
+    patched as they load (kmod/coming.c). None when other code sees it
+    (vmlinux, a module outside the update): objects of the old layout may
+    exist. A static object of it would change size: a [data] reason."""
+    kind, _, name = r["symbol"].partition(":")
+    if tree is None or cfg is None or kind not in ("struct", "union"):
+        return None
+    header = _struct_header(tree, name, unit, kind)
+    try:
+        seen = [unit] if header == unit else ksplice_tree.header_units(tree, header) \
+            if header else []
+    except ksplice_tree.TreeError:
+        return None
+    mods = set()
+    for path in seen:
+        if not _built(tree, path, cfg):
+            continue
+        target = ksplice_tree.unit_target(tree, path, cfg)
+        if target in (None, "vmlinux", "lib"):
+            return None
+        mods.add(target)
+    mine = {ksplice_tree.unit_target(tree, u["unit"], cfg): u for u in units}
+    if not mods or not mods <= set(mine) or \
+            any(u.get("exit_changed") for u in units
+                if ksplice_tree.unit_target(tree, u["unit"], cfg) in mods):
+        return None
+    return mods
 
 
 def _indirect_callers_replaced(name, unit, units, tree):
@@ -630,10 +678,17 @@ def analyze(triples, tree=None):
     callers are all replaced by the update is not a reason."""
     units = [analyze_unit(u, a, b) for u, a, b in triples]
     warnings = [w for u in units for w in u.get("warnings", [])]
+    cfg = _tree_config(tree) if tree else None
+    fresh, fresh_types = set(), {}
     for u in units:
         kept = []
         for r in u["reasons"]:
-            if r["kind"] != "signature" or not _callers_replaced(r, u, units, tree):
+            mods = _fresh_modules(r, u["unit"], units, tree, cfg) \
+                if r["kind"] == "layout" else None
+            if mods:
+                fresh |= mods
+                fresh_types.setdefault((r["symbol"], tuple(sorted(mods))), []).append(u["unit"])
+            elif r["kind"] != "signature" or not _callers_replaced(r, u, units, tree):
                 kept.append(r)
             elif r.get("global") and _exported(u["post_o"], r["symbol"]):
                 warnings.append(f"{r['symbol']} is exported and its prototype changes: every "
@@ -641,7 +696,7 @@ def analyze(triples, tree=None):
                                 "outside the tree that calls it would pass the old arguments")
         u["reasons"] = kept
     for u in units:
-        for key in ("refs", "in_update", "post_o", "warnings"):
+        for key in ("refs", "in_update", "post_o", "warnings", "exit_changed"):
             u.pop(key, None)
     reasons = [r for u in units for r in u["reasons"]]
     kinds = sorted({k for u in units for k in u["hooks"]})
@@ -653,7 +708,15 @@ def analyze(triples, tree=None):
     return {"verdict": "needs custom code" if reasons else "safe as is",
             "covered": not missing, "units": units, "reasons": reasons,
             "in_place": [d for u in units for d in u.get("in_place", [])],
+            "fresh": sorted(fresh), "fresh_layouts": [_fresh_note(t, m, us) for (t, m), us
+                                                      in sorted(fresh_types.items())],
             "hook_kinds": kinds, "missing": missing, "warnings": warnings}
+
+
+def _fresh_note(symbol, mods, units):
+    """"struct x (seen by m only; used in a.c, b.c and 3 more)"."""
+    used = ", ".join(units[:2]) + (f" and {len(units) - 2} more" if len(units) > 2 else "")
+    return f"{symbol.replace(':', ' ')} (seen by {', '.join(mods)} only; used in {used})"
 
 
 def format_report(rep):
@@ -671,6 +734,12 @@ def format_report(rep):
             lines.append(f"  note: {u['unit']} has no plugin records: coarse analysis")
         for d in u.get("in_place", []):
             lines.append(f"  data rewritten in place at apply (and restored at undo): {d}")
+    for n in rep.get("fresh_layouts", []):
+        lines.append(f"  layout changes that only modules the update patches see: {n}")
+    if rep.get("fresh"):
+        lines.append(f"  -> the update applies only while {', '.join(rep['fresh'])} "
+                     f"{'is' if len(rep['fresh']) == 1 else 'are'} not loaded: patched as "
+                     "they load, before any object of the old layout exists")
     for w in rep["warnings"]:
         lines.append(f"  warning: {w}")
     return "\n".join(lines)

@@ -20,14 +20,31 @@
  * refused while the module is loaded (its objects have the new layout).
  *
  * A deferred target may not carry data rewritten in place or custom code
- * (hooks): those are refused (target_not_loaded), as before.
+ * (hooks): those are refused (target_not_loaded), as before. Nor may its new
+ * code use a static key of the module (the module loader registers the new
+ * module's __jump_table with the key it is given): ksplice-apply refuses
+ * that, but for dynamic-debug callsites (dev_dbg(), pr_debug()), whose
+ * descriptor is bound to a disabled one of the core's own: the new code's
+ * debug messages cannot be switched on.
  */
 #define pr_fmt(fmt) "ksplice: " fmt
 
+#include <linux/dynamic_debug.h>
 #include <linux/module.h>
 #include <linux/slab.h>
 #include <linux/string.h>
 #include "ksplice.h"
+
+/*
+ * The descriptor of the dynamic-debug callsites of a deferred target's new
+ * code: its key stays off, and no control file lists it.
+ */
+static struct _ddebug ksplice_off_ddebug = {
+	.modname = "ksplice", .function = "", .filename = "", .format = "",
+#ifdef CONFIG_JUMP_LABEL
+	.key.dd_key_false = STATIC_KEY_FALSE_INIT,
+#endif
+};
 
 /* The address new code's labels have until their module loads. */
 static noinline void ksplice_not_loaded(void)
@@ -43,13 +60,16 @@ unsigned long ksplice_placeholder(void)
 /*
  * What a deferred target's label is bound to in its new module: a global
  * the running kernel has now (in vmlinux or another module: __fentry__, a
- * non-exported function) its address, anything else the placeholder, whose
- * sites ksplice-apply lists as fixups.
+ * non-exported function) its address, a dynamic-debug descriptor the core's
+ * disabled one, anything else the placeholder, whose sites ksplice-apply
+ * lists as fixups.
  */
 unsigned long ksplice_deferred_value(const struct ksplice_symbol *sym)
 {
 	unsigned long addr = 0;
 
+	if (!strncmp(sym->name, "__UNIQUE_ID_ddebug", 18))
+		return (unsigned long)&ksplice_off_ddebug;
 	if (!strchr(sym->label, '%'))
 		addr = ksplice_lookup_name(sym->name);
 	return addr ?: ksplice_placeholder();

@@ -6,7 +6,8 @@
  *   ksplice-pack diff [--json] UNIT PRE.o POST.o
  *   ksplice-pack build --id=ID --target=T [--description=TEXT] --out=DIR
  *                      [--allow-data-changes] [--provided=NAME ...]
- *                      [--keep-new] [--import-ns=NS ...] UNIT PRE.o POST.o [...]
+ *                      [--keep-new] [--import-ns=NS ...] [--fresh]
+ *                      UNIT PRE.o POST.o [...]
  *
  * build writes DIR/pre.c, DIR/new.c, DIR/code_<n>.o (one per unit with
  * changes) and DIR/manifest.json. Exit status: 0 done, 1 error, 2 usage,
@@ -21,7 +22,10 @@
  * kernel, ksplice-apply binds it to the other new module. --keep-new builds
  * a target whose only changes are new functions (another target calls them).
  * --import-ns=NS: the new module imports symbol namespace NS (the units call
- * an export of NS that they do not import themselves).
+ * an export of NS that they do not import themselves). --fresh: the update
+ * changes the layout of structures only this target module's code sees
+ * (kbuild/analyze.py decides): the pre module says so (KSPLICE_TARGET_FRESH),
+ * and the core applies it only while the module is not loaded.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -46,7 +50,7 @@ static int usage(void)
 		"usage: ksplice-pack diff [--json] UNIT PRE.o POST.o\n"
 		"       ksplice-pack build --id=ID --target=T [--description=TEXT] --out=DIR\n"
 		"                          [--allow-data-changes] [--provided=NAME ...] [--keep-new]\n"
-		"                          [--import-ns=NS ...]\n"
+		"                          [--import-ns=NS ...] [--fresh]\n"
 		"                          UNIT PRE.o POST.o [UNIT PRE.o POST.o ...]\n");
 	return 2;
 }
@@ -181,6 +185,7 @@ struct build_opts {
 	const char *id, *target, *description, *out;
 	int allow_data;		/* data changes are handled by custom code */
 	int keep_new;		/* only new functions is a change */
+	int fresh;		/* KSPLICE_TARGET_FRESH */
 	const char **provided;	/* by another target's new module */
 	size_t nr_provided;
 	const char **import_ns;	/* namespaces the new module imports */
@@ -204,6 +209,8 @@ static int parse_build(int *argc, char ***argv, struct build_opts *o)
 			o->allow_data = 1;
 		else if (!strcmp(a, "--keep-new"))
 			o->keep_new = 1;
+		else if (!strcmp(a, "--fresh"))
+			o->fresh = 1;
 		else if (!strncmp(a, "--provided=", 11) && a[11])
 			o->provided[o->nr_provided++] = a + 11;
 		else if (!strncmp(a, "--import-ns=", 12) && a[12])
@@ -315,7 +322,8 @@ static int cmd_build(int argc, char **argv)
 	}
 	rc = build_units(st, units, n, argv, &o);
 	u = (struct ksp_update){ o.id, o.target, o.description, units, (size_t)n,
-				 o.provided, o.nr_provided, o.import_ns, o.nr_import_ns };
+				 o.provided, o.nr_provided, o.import_ns, o.nr_import_ns,
+				 o.fresh };
 	if (!rc)
 		rc = write_file(o.out, "pre.c", &u, ksp_write_pre_c) ||
 		     write_file(o.out, "new.c", &u, ksp_write_new_c) ||

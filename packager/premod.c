@@ -433,7 +433,10 @@ int ksp_write_pre_c(FILE *f, const struct ksp_update *u, char *err, size_t errle
 	}
 	nsyms = put_symbols(f, u);
 	fprintf(f, "static const struct ksplice_pre ksplice_pre_update = {\n"
-		"\t.abi_version = KSPLICE_ABI_VERSION,\n\t.id = ");
+		"\t.abi_version = KSPLICE_ABI_VERSION,\n");
+	if (u->fresh)
+		fprintf(f, "\t.flags = KSPLICE_TARGET_FRESH,\n");
+	fprintf(f, "\t.id = ");
 	put_cstr(f, u->id);
 	fprintf(f, ",\n\t.target = ");
 	put_cstr(f, u->target);
@@ -721,6 +724,8 @@ int ksp_write_manifest(FILE *f, const struct ksp_update *u, char *err, size_t er
 
 	fprintf(f, "{\"target\": ");
 	put_json_str(f, u->target);
+	if (u->fresh)
+		fprintf(f, ", \"fresh\": true");
 	fprintf(f, ", \"units\": [");
 	for (ui = 0; ui < u->nr_units; ui++) {
 		const struct ksp_unit *un = &u->units[ui];

@@ -30,6 +30,8 @@ struct ksp_update {
 	/* symbol namespaces of the exports the units use (Module.symvers) */
 	const char *const *import_ns;
 	size_t nr_import_ns;
+	/* layouts only the target's code sees change: apply while it is unloaded */
+	int fresh;
 };
 
 int ksp_write_pre_c(FILE *f, const struct ksp_update *u, char *err, size_t errlen);

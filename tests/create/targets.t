@@ -12,10 +12,13 @@
 # <linux/string.h> and used by fs/fat/misc.c (only misc.c is compiled), an
 # update with two targets (vmlinux and fat), and a change to
 # security/selinux/status.c, whose object makes kbuild generate flask.h and
-# av_permissions.h (removed with it). The tree is unchanged afterwards.
+# av_permissions.h (removed with it), and a layout change of a structure only
+# a module sees (struct igorplugusb gains a field): no custom code, the
+# update applies only while igorplugusb is not loaded (its pre module is
+# flagged KSPLICE_TARGET_FRESH). The tree is unchanged afterwards.
 . "$KSPLICE_TOP/tests/lib/tap.sh"
 . "$KSPLICE_TOP/kbuild/common.sh"
-tap_plan 32
+tap_plan 34
 tree=$(ks_kernel_dir)/linux
 create=$KSPLICE_TOP/kbuild/ksplice-create
 P=$KSPLICE_TOP/tests/create/patches
@@ -25,7 +28,8 @@ trap 'rm -rf "$tmp"' EXIT
 cd "$tmp" || exit 1
 ks_lock_heavy
 state() {
-	(cd "$tree" && find kernel/printk fs/fat drivers/hid include/linux/string.h security/selinux \( -type f -o -type l \) -print0 | sort -z |
+	(cd "$tree" && find kernel/printk fs/fat drivers/hid include/linux/string.h security/selinux \
+		drivers/media/rc/igorplugusb.c \( -type f -o -type l \) -print0 | sort -z |
 		xargs -0 sha256sum | sha256sum)
 }
 before=$(state)
@@ -145,6 +149,17 @@ tap_ok "$([ "$rc" = 0 ] && echo 1)" "selinux: ksplice-create succeeds"
 [ "$rc" = 0 ] || sed 's/^/# /' sel.log | tail -20
 tap_ok "$([ ! -e "$tree/security/selinux/flask.h" ] && [ ! -e "$tree/security/selinux/av_permissions.h" ] && echo 1)" \
 	"selinux: the headers kbuild generated for status.o are removed"
+
+# a layout only igorplugusb.ko sees: applied while it is not loaded
+"$create" --id=lay00001 --patch="$P/layout-module.patch" "$tree" >lay.log 2>&1
+rc=$?
+tap_ok "$([ "$rc" = 0 ] && grep -q "layout changes that only modules the update patches see: struct igorplugusb (seen by igorplugusb only; used in drivers/media/rc/igorplugusb.c)" lay.log &&
+	grep -q "the update applies only while igorplugusb is not loaded" lay.log && echo 1)" \
+	"module-private layout: created (exit $rc), applies only while igorplugusb is not loaded"
+[ "$rc" = 0 ] || sed 's/^/# /' lay.log | tail -20
+tar -xzf ksplice-lay00001.tar.gz 2>/dev/null
+tap_ok "$(jq -e '.targets[0].target == "igorplugusb" and .targets[0].fresh == true and .custom_code.fresh == ["igorplugusb"]' \
+	ksplice-lay00001/manifest.json >/dev/null 2>&1 && echo 1)" "module-private layout: the manifest flags the target fresh"
 
 tap_ok "$([ "$(state)" = "$before" ] && echo 1)" "the tree is unchanged"
 tap_finish

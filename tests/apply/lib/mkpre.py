@@ -3,7 +3,7 @@
 compiled kernel object, in the format of kmod/ksplice_abi.h.
 
     mkpre.py [--symbol=LABEL]... [--description=TEXT] [--corrupt=FUNC:OFF]
-             [--as=FUNC:NAME:LABEL]
+             [--as=FUNC:NAME:LABEL] [--fresh]
              OBJECT UNIT ID TARGET FUNC[:helper]... > pre.c
 
 OBJECT is the replica's compiled .o, UNIT its source path relative to the tree
@@ -15,7 +15,8 @@ relocation sections. The real generator is packager/; this one only lets the
 core's tests run before it exists and build deliberately wrong pre code
 (--corrupt=FUNC:OFFSET flips one byte), or pre code taken from another
 update's new code (--as=FUNC:KALLSYMS_NAME:LABEL names it as the function it
-replaced).
+replaced). --fresh flags the target KSPLICE_TARGET_FRESH (a layout change:
+applied only while the module is not loaded).
 """
 import re
 import subprocess
@@ -131,8 +132,11 @@ def c_str(s):
 
 def main(argv):
     corrupt = {}
-    args, symlabels, desc, rename = [], [], "test update", {}
+    args, symlabels, desc, rename, pre_flags = [], [], "test update", {}, "0"
     for a in argv[1:]:
+        if a == "--fresh":
+            pre_flags = "KSPLICE_TARGET_FRESH"
+            continue
         if a.startswith("--as="):
             fn, name, lab = a.split("=", 1)[1].split(":", 2)
             rename[fn] = (name, lab)
@@ -202,6 +206,7 @@ def main(argv):
     out.append("""
 static const struct ksplice_pre pre = {
 	.abi_version = KSPLICE_ABI_VERSION,
+	.flags = %s,
 	.id = "%s",
 	.target = "%s",
 	.description = %s,
@@ -223,7 +228,7 @@ static void __exit pre_exit(void)
 module_init(pre_init);
 module_exit(pre_exit);
 MODULE_LICENSE("GPL");
-""" % (uid, target, c_str(desc), len(symlabels)))
+""" % (pre_flags, uid, target, c_str(desc), len(symlabels)))
     print("\n".join(out))
 
 
