@@ -279,7 +279,8 @@ def _data_reasons(unit, diff, pre, post, refs):
                                    "used only at boot"))
         elif sec.startswith("__dyndbg"):
             continue  # a dynamic-debug descriptor: its line number moved, no state
-        elif d.get("owner"):
+        elif d.get("owner") and not sec.startswith((".rodata", ".data.rel.ro")):
+            # (a const one is a constant: only its function reads it, below)
             base = re.sub(r"[.]\d+$", "", c["name"])
             reasons.append(_reason("static_local", unit, c["name"],
                                    f"changed initial value of static local "
