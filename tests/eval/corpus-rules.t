@@ -5,7 +5,7 @@
 # other .c changes it must be created with, and how a fallback patch loses a
 # header. Fast: no kernel tree.
 . "$KSPLICE_TOP/tests/lib/tap.sh"
-tap_plan 38
+tap_plan 40
 python3 - "$KSPLICE_TOP" <<'PY'
 import importlib.machinery, importlib.util, json, os, sys, tempfile
 top = sys.argv[1]
@@ -437,6 +437,31 @@ ok(got["e0776"]["vm"] == "apply failed" and got["e0776"]["vm_status"] == 11 and
    got["e0776"]["vm_reason"] == "code_busy: krfcommd 151 rfcomm_run" and
    got["e0029"]["vm"].startswith("not testable") and "vm_reason" not in got["e0029"],
    "parse_console: an apply failure keeps its abort code and busy tasks (%s)" % got["e0776"])
+# a target module that never loads: applied (deferred) and undone, but not
+# testable; a fresh target refused as it loads: a failed apply
+console = """EVAL-BEGIN e0093
+EVAL-NOLOAD e0093
+EVAL-APPLIED e0093
+EVAL-UNDONE e0093
+EVAL-END e0093
+EVAL-BEGIN e0391
+EVAL-APPLIED e0391
+EVAL-REFUSED e0391
+EVAL-UNDONE e0391
+EVAL-END e0391
+"""
+got = re_.parse_console(console, 0)
+ok(got["e0093"]["vm"].startswith("not testable") and got["e0391"]["vm"] == "apply failed" and
+   "refused" in got["e0391"]["vm_reason"],
+   "parse_console: a module that never loaded is not testable; one refused as it loads fails (%s)"
+   % got["e0391"])
+b, a, u = re_.load_lines("e0391", {"targets": ["r8152", "vmlinux"],
+                                   "custom_code": {"fresh": ["r8152"]}})
+b2, a2, _ = re_.load_lines("e0029", {"targets": ["intel_uncore"], "custom_code": {}})
+ok(len(b) == 1 and "modprobe -r r8152" in b[0] and len(a) == 1 and "modprobe r8152" in a[0] and
+   len(u) == 2 and all("modprobe -r r8152" in x for x in u) and
+   len(b2) == 1 and "modprobe intel_uncore" in b2[0] and not a2,
+   "a fresh target is loaded after apply and unloaded before undo; another before apply")
 s = re_.summarize([{"outcome": "update created", "vm": "apply failed",
                     "vm_reason": "code_busy: krfcommd 151 rfcomm_run"}], "w")
 ok([k for k, _ in s["reasons"]] == ["created, apply failed: code_busy: krfcommd N rfcomm_run"],
