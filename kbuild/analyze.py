@@ -41,7 +41,9 @@ update see (defined in the unit or in a header only their files include,
 none of them vmlinux, and their exit code unchanged) is no reason either:
 the update applies only while those modules are not loaded, and the core
 patches them as they load, before any object exists (kmod/coming.c); the
-report says so and "fresh" lists them (ksplice-pack --fresh).
+report says so and "fresh" lists them (ksplice-pack --fresh). So is a changed
+__init function of a module (or a function only its boot code calls): with
+the module patched as it loads, its init runs the new code.
 
 Warnings do not change the verdict: an exported function whose prototype
 changes with all its callers in the tree; a changed function that is the loop
@@ -597,6 +599,30 @@ def _struct_header(tree, struct, unit, kind="struct"):
     return found[0] if len(found) == 1 else None
 
 
+def _module_of(tree, unit, units, cfg):
+    """The module of a unit of the update, when it is a module whose exit
+    code does not change; else None."""
+    target = ksplice_tree.unit_target(tree, unit, cfg)
+    if target in (None, "vmlinux", "lib") or any(
+            u.get("exit_changed") for u in units
+            if ksplice_tree.unit_target(tree, u["unit"], cfg) == target):
+        return None
+    return target
+
+
+def _fresh_init_module(r, unit, units, tree, cfg):
+    """A changed __init function of a module (or a function only its boot
+    code calls): it runs again, patched, when the module loads after the
+    update (kmod/coming.c), so the update applies while it is not loaded.
+    {module}, or None (vmlinux's ran at boot; boot-time data is no code)."""
+    if tree is None or cfg is None or not re.match(
+            r"(changed|new) (__init )?function .* (\(\.init\.text\)|is called only at boot)",
+            r["text"]):
+        return None
+    mod = _module_of(tree, unit, units, cfg)
+    return {mod} if mod else None
+
+
 def _fresh_modules(r, unit, units, tree, cfg):
     """The modules whose code alone sees the struct or union whose layout
     changes: it is defined in the unit, or in a header that only their files
@@ -623,12 +649,8 @@ def _fresh_modules(r, unit, units, tree, cfg):
         if target in (None, "vmlinux", "lib"):
             return None
         mods.add(target)
-    mine = {ksplice_tree.unit_target(tree, u["unit"], cfg): u for u in units}
-    if not mods or not mods <= set(mine) or \
-            any(u.get("exit_changed") for u in units
-                if ksplice_tree.unit_target(tree, u["unit"], cfg) in mods):
-        return None
-    return mods
+    mine = {_module_of(tree, u["unit"], units, cfg) for u in units}
+    return mods if mods and mods <= mine else None
 
 
 def _indirect_callers_replaced(name, unit, units, tree):
@@ -684,8 +706,9 @@ def analyze(triples, tree=None):
     for u in units:
         kept = []
         for r in u["reasons"]:
-            mods = _fresh_modules(r, u["unit"], units, tree, cfg) \
-                if r["kind"] == "layout" else None
+            mods = _fresh_modules(r, u["unit"], units, tree, cfg) if r["kind"] == "layout" \
+                else _fresh_init_module(r, u["unit"], units, tree, cfg) if r["kind"] == "init" \
+                else None
             if mods:
                 fresh |= mods
                 fresh_types.setdefault((r["symbol"], tuple(sorted(mods))), []).append(u["unit"])
@@ -715,8 +738,11 @@ def analyze(triples, tree=None):
 
 
 def _fresh_note(symbol, mods, units):
-    """"struct x (seen by m only; used in a.c, b.c and 3 more)"."""
+    """"struct x (seen by m only; used in a.c, b.c and 3 more)", or for an
+    init function "init_m (runs when m loads; in a.c)"."""
     used = ", ".join(units[:2]) + (f" and {len(units) - 2} more" if len(units) > 2 else "")
+    if ":" not in symbol:
+        return f"{symbol} (runs when {', '.join(mods)} loads; in {used})"
     return f"{symbol.replace(':', ' ')} (seen by {', '.join(mods)} only; used in {used})"
 
 
@@ -736,7 +762,8 @@ def format_report(rep):
         for d in u.get("in_place", []):
             lines.append(f"  data rewritten in place at apply (and restored at undo): {d}")
     for n in rep.get("fresh_layouts", []):
-        lines.append(f"  layout changes that only modules the update patches see: {n}")
+        lines.append(f"  layout changes that only modules the update patches see: {n}"
+                     if " only; used in " in n else f"  module init code: {n}")
     if rep.get("fresh"):
         lines.append(f"  -> the update applies only while {', '.join(rep['fresh'])} "
                      f"{'is' if len(rep['fresh']) == 1 else 'are'} not loaded: patched as "

@@ -15,12 +15,15 @@
  * fails), as livepatch does. When it goes (MODULE_STATE_GOING), what matching
  * found is forgotten and it is patched again at its next load.
  *
- * A target whose structures change layout (KSPLICE_TARGET_FRESH) is only
- * ever patched this way: no object of the old layout can exist, and undo is
- * refused while the module is loaded (its objects have the new layout).
+ * A fresh target (KSPLICE_TARGET_FRESH: its structures change layout, or its
+ * __init code) is only ever patched this way: no object of the old layout
+ * can exist, its changed __init functions are patched too (their trampolines
+ * go with the init text, MODULE_STATE_LIVE), and undo is refused while the
+ * module is loaded (its objects have the new layout, its init ran new code).
  *
- * A deferred target may not carry data rewritten in place or custom code
- * (hooks): those are refused (target_not_loaded), as before. Nor may its new
+ * Data rewritten in place (data.c) is matched and written at COMING too,
+ * after the trampolines: nothing has read it yet. A deferred target may not
+ * carry custom code (hooks): refused (target_not_loaded). Nor may its new
  * code use a static key of the module (the module loader registers the new
  * module's __jump_table with the key it is given): ksplice-apply refuses
  * that, but for dynamic-debug callsites (dev_dbg(), pr_debug()), whose
@@ -85,10 +88,9 @@ int ksplice_defer_target(struct ksplice_update *update,
 			 struct ksplice_target *target,
 			 const struct ksplice_pre *pre, struct module *owner)
 {
-	if (pre->nr_data || !owner || !try_module_get(owner)) {
-		pr_err("Update %s: target module %s is not loaded%s\n",
-		       update->id, target->name, pre->nr_data ?
-		       ", and the update rewrites its data: load it first" : "");
+	if (!owner || !try_module_get(owner)) {
+		pr_err("Update %s: target module %s is not loaded\n",
+		       update->id, target->name);
 		update->abort_cause = KSPLICE_TARGET_NOT_LOADED;
 		return -ENOENT;
 	}
@@ -105,7 +107,7 @@ int ksplice_defer_new(struct ksplice_update *update,
 		      struct ksplice_target *target,
 		      const struct ksplice_new *new)
 {
-	if (new->nr_hooks || new->nr_data) {
+	if (new->nr_hooks) {
 		pr_err("Update %s: target module %s is not loaded, and the update carries custom code for it: load it first\n",
 		       update->id, target->name);
 		update->abort_cause = KSPLICE_TARGET_NOT_LOADED;
@@ -141,6 +143,18 @@ static int fixup_bytes(const struct ksplice_fixup *f, unsigned long value,
 	return -EINVAL;
 }
 
+/* The label of the target's pre module named label, or NULL. */
+static const struct ksplice_symbol *find_symbol_of(struct ksplice_target *t,
+						   const char *label)
+{
+	unsigned int i;
+
+	for (i = 0; i < t->pre->nr_symbols; i++)
+		if (!strcmp(t->pre->symbols[i].label, label))
+			return &t->pre->symbols[i];
+	return NULL;
+}
+
 static struct ksplice_target *deferred_target(struct ksplice_update *update,
 					      const char *name)
 {
@@ -153,27 +167,42 @@ static struct ksplice_target *deferred_target(struct ksplice_update *update,
 }
 
 /*
- * One "target label site type addend" line: the site must be in the target's
- * new module and hold the value the module loader wrote for the placeholder.
+ * Is fixup f's site in the target's new module, and does it hold the value
+ * the module loader wrote for the address the label was given?
+ */
+static bool fixup_ok(const struct ksplice_fixup *f, struct module *new,
+		     unsigned long given)
+{
+	u8 want[8];
+	int len = fixup_bytes(f, given, want);
+
+	return len > 0 && within_module(f->site, new) &&
+	       within_module(f->site + len - 1, new) &&
+	       !memcmp((void *)f->site, want, len);
+}
+
+/*
+ * One "target label site type addend" line (a site to rewrite when the module
+ * loads), or "target label =value" (a label the new module uses where no
+ * site may be rewritten, such as its own init code calling __fentry__:
+ * matching must resolve it to the value it was given).
  */
 static int add_fixup(struct ksplice_update *update, const char *line)
 {
 	char name[MODULE_NAME_LEN], label[256];
 	struct ksplice_fixup f = { 0 }, *fs;
+	const struct ksplice_symbol *sym;
 	struct ksplice_target *t;
-	u8 want[8];
-	int len;
 
-	if (sscanf(line, "%55s %255s %lx %u %lld", name, label, &f.site, &f.type,
+	if (sscanf(line, "%55s %255s =%lx", name, label, &f.site) != 3 &&
+	    sscanf(line, "%55s %255s %lx %u %lld", name, label, &f.site, &f.type,
 		   &f.addend) != 5)
 		return -EINVAL;
 	t = deferred_target(update, name);
-	if (!t || !t->new_owner)
+	sym = t ? find_symbol_of(t, label) : NULL;
+	if (!sym || !t->new_owner)
 		return -ENOENT;
-	len = fixup_bytes(&f, ksplice_placeholder(), want);
-	if (len < 0 || !within_module(f.site, t->new_owner) ||
-	    !within_module(f.site + len - 1, t->new_owner) ||
-	    memcmp((void *)f.site, want, len)) {
+	if (f.type && !fixup_ok(&f, t->new_owner, ksplice_deferred_value(sym))) {
 		pr_err("Update %s: bad fixup %s at %lx\n", update->id, label,
 		       f.site);
 		return -EINVAL;
@@ -206,40 +235,6 @@ int ksplice_add_fixups(struct ksplice_update *update, const char *text)
 	return ret;
 }
 
-static bool has_fixup(const struct ksplice_target *target, const char *label)
-{
-	unsigned int i;
-
-	for (i = 0; i < target->nr_fixups; i++)
-		if (!strcmp(target->fixups[i].label, label))
-			return true;
-	return false;
-}
-
-/*
- * The labels the module loader bound at their address of the time
- * (ksplice_deferred_value()) must be what matching resolved them to now.
- */
-static int check_bound_labels(struct ksplice_update *update,
-			      struct ksplice_target *target)
-{
-	const struct ksplice_pre *pre = target->pre;
-	unsigned int i;
-
-	for (i = 0; i < pre->nr_symbols; i++) {
-		const struct ksplice_symbol *sym = &pre->symbols[i];
-		struct ksplice_label *l = ksplice_get_label(target, sym->label);
-
-		if (strchr(sym->label, '%') || has_fixup(target, sym->label) ||
-		    !l || !l->pinned || l->value == ksplice_lookup_name(sym->name))
-			continue;
-		pr_err("Update %s: %s: %s is now %lx, not the address its new code was given\n",
-		       update->id, target->name, sym->label, l->value);
-		return -EINVAL;
-	}
-	return 0;
-}
-
 /* Rewrite the fixup sites with the labels matching resolved. */
 static int apply_fixups(struct ksplice_update *update,
 			struct ksplice_target *target)
@@ -257,6 +252,14 @@ static int apply_fixups(struct ksplice_update *update,
 			       update->id, target->name, f->label);
 			return -ENOENT;
 		}
+		if (!f->type) {		/* "=value": a check */
+			if (l->value == f->site)
+				continue;
+			pr_err("Update %s: %s: %s is at %lx, not %lx as its new code was told\n",
+			       update->id, target->name, f->label, l->value,
+			       f->site);
+			return -EINVAL;
+		}
 		len = fixup_bytes(f, l->value, buf);
 		if (len < 0) {
 			pr_err("Update %s: %s: %s out of range at %pS\n",
@@ -270,7 +273,23 @@ static int apply_fixups(struct ksplice_update *update,
 	return 0;
 }
 
-/* Fixups, then the trampolines: the module's code is not running yet. */
+/* The post values of a data object matching found in the module. */
+static int write_data(const struct ksplice_data_obj *o)
+{
+	unsigned int k;
+	int ret = 0;
+
+	for (k = 0; k < o->nr_fields && !ret; k++)
+		ret = ksplice_text_write(o->addr + o->fields[k].offset,
+					 o->post + o->fields[k].offset,
+					 o->fields[k].len);
+	return ret;
+}
+
+/*
+ * Fixups, then the trampolines and the data: the module's code is not
+ * running yet.
+ */
 static int write_coming(struct ksplice_update *update,
 			struct ksplice_target *target)
 {
@@ -293,6 +312,8 @@ static int write_coming(struct ksplice_update *update,
 	for (i = 0; i < target->nr_tramps && !ret; i++)
 		if (target->tramps[i].func->redirect == KSPLICE_REDIRECT_FTRACE)
 			ksplice_ftrace_switch(&target->tramps[i], true);
+	for (i = 0; i < target->nr_data && !ret; i++)
+		ret = write_data(&target->data[i]);
 	mutex_unlock(ksplice_kernel.text_mutex);
 	ksplice_text_sync();
 	return ret;
@@ -319,8 +340,9 @@ static int patch_coming(struct ksplice_update *update,
 
 	target->mod = mod;
 	ret = ksplice_match_pre(update, target, target->pre);
-	ret = ret ?: check_bound_labels(update, target);
 	ret = ret ?: ksplice_make_trampolines(update, target, target->new);
+	ret = ret ?: ksplice_bind_data(update, target, target->new,
+				       target->new_owner);
 	ret = ret ?: ksplice_ftrace_prepare_target(update, target);
 	ret = ret ?: write_coming(update, target);
 	update->abort_cause = cause;	/* the update itself stays applied */
@@ -348,6 +370,35 @@ static void module_going(struct module *mod)
 			if (u->stage == KSPLICE_STAGE_APPLIED)
 				pr_info("Update %s: module %s unloaded: it will be patched again when it loads\n",
 					u->id, mod->name);
+		}
+}
+
+/*
+ * The module's init has run and its init text is about to be freed: the
+ * trampolines there (a changed __init function of a fresh target) are gone.
+ */
+static void module_live(struct module *mod)
+{
+	struct ksplice_update *u;
+	struct ksplice_target *t;
+	unsigned int i;
+
+	list_for_each_entry(u, &ksplice_updates, list)
+		list_for_each_entry(t, &u->targets, list) {
+			if (!t->deferred || t->mod != mod)
+				continue;
+			for (i = 0; i < t->nr_tramps; i++) {
+				struct ksplice_trampoline *tr = &t->tramps[i];
+
+				if (!within_module_init(tr->func->addr, mod))
+					continue;
+				if (tr->ftrace)
+					ksplice_ftrace_switch(tr, false);
+				ksplice_ftrace_release_one(tr);
+				tr->site = 0;
+				tr->func->addr = 0;
+				tr->func->size = 0;
+			}
 		}
 }
 
@@ -383,12 +434,12 @@ static int ksplice_module_notify(struct notifier_block *nb,
 {
 	int ret = 0;
 
-	if (action != MODULE_STATE_COMING && action != MODULE_STATE_GOING)
-		return NOTIFY_DONE;
 	mutex_lock(&ksplice_mutex);
 	if (action == MODULE_STATE_COMING)
 		ret = module_coming(data);
-	else
+	else if (action == MODULE_STATE_LIVE)
+		module_live(data);
+	else if (action == MODULE_STATE_GOING)
 		module_going(data);
 	mutex_unlock(&ksplice_mutex);
 	return notifier_from_errno(ret);

@@ -141,22 +141,27 @@ int ksplice_ftrace_prepare(struct ksplice_update *update)
 	return 0;
 }
 
+/* Unregister and free t's ops, switched off (none: nothing to do). */
+void ksplice_ftrace_release_one(struct ksplice_trampoline *t)
+{
+	struct ksplice_ftrace *kf = t->ftrace;
+
+	if (!kf)
+		return;
+	WARN_ON(READ_ONCE(kf->active));
+	WARN_ON(unregister_ftrace_function(&kf->ops));
+	ftrace_free_filter(&kf->ops);
+	kfree(kf);
+	t->ftrace = NULL;
+}
+
 /* After stop_machine (or a failed apply): unregister and free every ops. */
 void ksplice_ftrace_release_target(struct ksplice_target *target)
 {
 	unsigned int i;
 
-	for (i = 0; i < target->nr_tramps; i++) {
-		struct ksplice_ftrace *kf = target->tramps[i].ftrace;
-
-		if (!kf)
-			continue;
-		WARN_ON(READ_ONCE(kf->active));
-		WARN_ON(unregister_ftrace_function(&kf->ops));
-		ftrace_free_filter(&kf->ops);
-		kfree(kf);
-		target->tramps[i].ftrace = NULL;
-	}
+	for (i = 0; i < target->nr_tramps; i++)
+		ksplice_ftrace_release_one(&target->tramps[i]);
 }
 
 void ksplice_ftrace_release(struct ksplice_update *update)

@@ -118,8 +118,8 @@ struct ksplice_data_obj {
  */
 struct ksplice_fixup {
 	char *label;
-	unsigned long site;
-	u32 type;		/* R_X86_64_PC32, _PLT32, _32S, _64 */
+	unsigned long site;	/* type 0: the address the label was given */
+	u32 type;		/* R_X86_64_PC32, _PLT32, _32S, _64; 0: a check */
 	s64 addend;
 };
 
@@ -274,6 +274,7 @@ void ksplice_ftrace_release(struct ksplice_update *update);
 int ksplice_ftrace_prepare_target(struct ksplice_update *update,
 				  struct ksplice_target *target);
 void ksplice_ftrace_release_target(struct ksplice_target *target);
+void ksplice_ftrace_release_one(struct ksplice_trampoline *t);
 bool ksplice_ftrace_ready(const struct ksplice_trampoline *t, bool active);
 void ksplice_ftrace_switch(struct ksplice_trampoline *t, bool active);
 

@@ -197,9 +197,9 @@ static size_t format_module_functions(struct module *mod, char *buf,
 }
 
 /*
- * A deferred target's labels (coming.c): the placeholder address, after a
- * "%placeholder ADDRESS" line, for those only the module will have:
- * ksplice-apply lists their sites.
+ * A deferred target's labels (coming.c), after a "%placeholder ADDRESS" line,
+ * each "label address deferred" (the placeholder for those only the module
+ * will have): ksplice-apply lists their sites.
  */
 static size_t format_deferred(struct ksplice_update *update, char *buf,
 			      size_t size, size_t n)
@@ -218,7 +218,8 @@ static size_t format_deferred(struct ksplice_update *update, char *buf,
 		first = false;
 		for (i = 0; i < t->pre->nr_symbols; i++)
 			n += snprintf(buf ? buf + n : NULL, buf ? size - n : 0,
-				      "%s 0x%lx\n", t->pre->symbols[i].label,
+				      "%s 0x%lx deferred\n",
+				      t->pre->symbols[i].label,
 				      ksplice_deferred_value(&t->pre->symbols[i]));
 	}
 	return n;

@@ -20,7 +20,17 @@ static const char *cold_suffix(const char *name)
 	return c && (c[5] == 0 || c[5] == '.') ? c : NULL;
 }
 
-static int collect_funcs(const struct kelf *k, struct ksp_funcs *fs)
+/* module_init()'s and module_exit()'s aliases of the module's functions. */
+static int is_module_alias(const char *name)
+{
+	return !strcmp(name, "init_module") || !strcmp(name, "cleanup_module");
+}
+
+/*
+ * The functions of k; with_init, those of .init.text too (a module patched
+ * as it loads, before its init runs: kmod/coming.c).
+ */
+static int collect_funcs(const struct kelf *k, struct ksp_funcs *fs, int with_init)
 {
 	size_t i, j;
 
@@ -33,8 +43,10 @@ static int collect_funcs(const struct kelf *k, struct ksp_funcs *fs)
 		struct ksp_func *f;
 
 		if (!kelf_sym_is_func(k, (int)i) || !s->st_size ||
+		    is_module_alias(k->syms[i].name) ||
 		    !kelf_sec_is_text(k, s->st_shndx) ||
-		    skip_section(k->secs[s->st_shndx].name))
+		    (skip_section(k->secs[s->st_shndx].name) &&
+		     !(with_init && !strcmp(k->secs[s->st_shndx].name, ".init.text"))))
 			continue;
 		f = &fs->v[fs->n++];
 		f->sym = (int)i;
@@ -457,11 +469,11 @@ static int compare_data(const struct kelf *pre, const struct kelf *post, struct 
 	return 0;
 }
 
-int ksp_diff(const struct kelf *pre, const struct kelf *post, struct ksp_diff *d,
+int ksp_diff(const struct kelf *pre, const struct kelf *post, struct ksp_diff *d, int with_init,
 	     char *err, size_t errlen)
 {
 	memset(d, 0, sizeof(*d));
-	if (collect_funcs(pre, &d->pre) || collect_funcs(post, &d->post) ||
+	if (collect_funcs(pre, &d->pre, with_init) || collect_funcs(post, &d->post, with_init) ||
 	    (match_funcs(pre, post, d), compare_data(pre, post, d))) {
 		snprintf(err, errlen, "out of memory");
 		ksp_diff_free(d);

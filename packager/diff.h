@@ -53,8 +53,11 @@ struct ksp_diff {
 	size_t nr_data;
 };
 
-/* Returns 0, or -1 with a message in err. */
-int ksp_diff(const struct kelf *pre, const struct kelf *post, struct ksp_diff *d,
+/*
+ * Returns 0, or -1 with a message in err. with_init: compare the functions of
+ * .init.text too (a target patched as it loads, before its init runs).
+ */
+int ksp_diff(const struct kelf *pre, const struct kelf *post, struct ksp_diff *d, int with_init,
 	     char *err, size_t errlen);
 void ksp_diff_free(struct ksp_diff *d);
 

@@ -25,7 +25,9 @@
  * an export of NS that they do not import themselves). --fresh: the update
  * changes the layout of structures only this target module's code sees
  * (kbuild/analyze.py decides): the pre module says so (KSPLICE_TARGET_FRESH),
- * and the core applies it only while the module is not loaded.
+ * and the core applies it only while the module is not loaded; changed
+ * functions of .init.text are replaced too (the core patches the module as
+ * it loads, before its init runs).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -67,7 +69,7 @@ static void unit_free(struct unit_state *s)
 }
 
 static int unit_load(struct unit_state *s, const char *unit, const char *pre,
-		     const char *post)
+		     const char *post, int with_init)
 {
 	char err[512];
 	int used;
@@ -83,7 +85,7 @@ static int unit_load(struct unit_state *s, const char *unit, const char *pre,
 		return 1;
 	}
 	s->opened = 1;
-	if (ksp_diff(&s->pre, &s->post, &s->diff, err, sizeof(err))) {
+	if (ksp_diff(&s->pre, &s->post, &s->diff, with_init, err, sizeof(err))) {
 		fprintf(stderr, "ksplice-pack: %s: %s\n", unit, err);
 		return 1;
 	}
@@ -154,7 +156,7 @@ static int cmd_diff(int argc, char **argv)
 		json = 1, i = 1;
 	if (argc - i != 3)
 		return usage();
-	rc = unit_load(&s, argv[i], argv[i + 1], argv[i + 2]);
+	rc = unit_load(&s, argv[i], argv[i + 1], argv[i + 2], 0);
 	if (rc)
 		return rc;
 	un = (struct ksp_unit){ argv[i], &s.pre, &s.post, &s.diff, NULL };
@@ -253,7 +255,7 @@ static int build_units(struct unit_state *st, struct ksp_unit *units, int n,
 	int i;
 
 	for (i = 0; i < n; i++) {
-		if (unit_load(&st[i], argv[3 * i], argv[3 * i + 1], argv[3 * i + 2]))
+		if (unit_load(&st[i], argv[3 * i], argv[3 * i + 1], argv[3 * i + 2], o->fresh))
 			return 1;
 		unsupported += report_unsupported(&st[i], argv[3 * i]);
 		changed += count_changes(&st[i].diff, KSP_CHANGED) + count_in_place(&st[i].diff);

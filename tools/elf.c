@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * libelf: read a module's name; bind a new module's labels to addresses, and
- * list the relocation sites of labels bound to the placeholder of a target
- * that is not loaded (kmod/coming.c).
+ * list the relocation sites of the labels of a target that is not loaded
+ * (kmod/coming.c).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -92,22 +92,41 @@ int ks_module_name(const char *path, char *name, size_t size,
 	return ret;
 }
 
-/* Address of label in "label address" lines; 0 if absent. */
-static int lookup(const char *symbols, const char *label, unsigned long *addr)
+/* The "label address[ deferred]" line of label, or NULL. */
+static const char *line_of(const char *symbols, const char *label)
 {
 	size_t len = strlen(label);
 	const char *p = symbols;
 
 	while (p && *p) {
-		if (!strncmp(p, label, len) && p[len] == ' ') {
-			*addr = strtoul(p + len + 1, NULL, 0);
-			return 1;
-		}
+		if (!strncmp(p, label, len) && p[len] == ' ')
+			return p;
 		p = strchr(p, '\n');
 		if (p)
 			p++;
 	}
-	return 0;
+	return NULL;
+}
+
+/* Address of label in "label address" lines; 0 if absent. */
+static int lookup(const char *symbols, const char *label, unsigned long *addr)
+{
+	const char *p = line_of(symbols, label);
+
+	if (p)
+		*addr = strtoul(p + strlen(label) + 1, NULL, 0);
+	return p != NULL;
+}
+
+/* Is label one of a target that is not loaded ("... deferred")? */
+static int deferred(const char *symbols, const char *label)
+{
+	const char *p = line_of(symbols, label), *end;
+
+	if (!p)
+		return 0;
+	end = strchr(p, '\n');
+	return end && end - p > 9 && !strncmp(end - 9, " deferred", 9);
 }
 
 static int copy_file(const char *in, const char *out, struct ks_err *err)
@@ -176,9 +195,12 @@ static int fixup_section_ok(const char *name)
 	return !strncmp(name, ".text", 5) || !strncmp(name, ".rodata", 7);
 }
 
-/* Append "SECTION OFFSET TYPE ADDEND LABEL" for one relocation to fx. */
+/*
+ * Append "SECTION OFFSET TYPE ADDEND LABEL" for a relocation to rewrite, or,
+ * with r NULL, "= VALUE LABEL" for one whose value must stay, to fx.
+ */
 static int add_site(struct ks_fixups *fx, const char *sec, const GElf_Rela *r,
-		    const char *label, struct ks_err *err)
+		    unsigned long value, const char *label, struct ks_err *err)
 {
 	size_t need = strlen(sec) + strlen(label) + 80;
 	char *p;
@@ -190,23 +212,28 @@ static int add_site(struct ks_fixups *fx, const char *sec, const GElf_Rela *r,
 			return ks_fail(err, "out of memory");
 		fx->text = p;
 	}
-	fx->len += snprintf(fx->text + fx->len, fx->size - fx->len,
-			    "%s %llu %u %lld %s\n", sec,
-			    (unsigned long long)r->r_offset,
-			    (unsigned int)GELF_R_TYPE(r->r_info),
-			    (long long)r->r_addend, label);
+	if (!r)
+		fx->len += snprintf(fx->text + fx->len, fx->size - fx->len,
+				    "= 0x%lx %s\n", value, label);
+	else
+		fx->len += snprintf(fx->text + fx->len, fx->size - fx->len,
+				    "%s %llu %u %lld %s\n", sec,
+				    (unsigned long long)r->r_offset,
+				    (unsigned int)GELF_R_TYPE(r->r_info),
+				    (long long)r->r_addend, label);
 	return 0;
 }
 
 static int rela_sites(Elf *elf, Elf_Scn *scn, const GElf_Shdr *sh,
-		      unsigned long placeholder, struct ks_fixups *fx,
-		      struct ks_err *err)
+		      const char *symbols, unsigned long placeholder,
+		      struct ks_fixups *fx, struct ks_err *err)
 {
 	Elf_Data *rd = elf_getdata(scn, NULL), *sd;
 	Elf_Scn *symscn = elf_getscn(elf, sh->sh_link), *tscn;
 	GElf_Shdr ssh, tsh;
 	size_t shstrndx, i, n;
 	const char *tname;
+	int ret;
 
 	if (!rd || !symscn || !gelf_getshdr(symscn, &ssh) ||
 	    !(sd = elf_getdata(symscn, NULL)) || elf_getshdrstrndx(elf, &shstrndx) ||
@@ -221,23 +248,32 @@ static int rela_sites(Elf *elf, Elf_Scn *scn, const GElf_Shdr *sh,
 
 		if (!gelf_getrela(rd, i, &r) ||
 		    !gelf_getsym(sd, GELF_R_SYM(r.r_info), &sym) ||
-		    sym.st_shndx != SHN_ABS || sym.st_value != placeholder)
+		    sym.st_shndx != SHN_ABS)
 			continue;
 		label = elf_strptr(elf, ssh.sh_link, sym.st_name);
-		if (!label)
+		if (!label || !deferred(symbols, label))
 			continue;
-		if (!fixup_section_ok(tname))
+		/*
+		 * A label the kernel has now keeps its value (the module loader
+		 * may have rewritten the site: an ftrace nop, a return thunk),
+		 * which matching must confirm; the placeholder is rewritten.
+		 */
+		if (sym.st_value != placeholder)
+			ret = add_site(fx, tname, NULL, sym.st_value, label, err);
+		else if (fixup_section_ok(tname))
+			ret = add_site(fx, tname, &r, 0, label, err);
+		else
 			return ks_fail(err, "its new code refers to %s from %s, which the module loader acts on",
 				       label, tname);
-		if (add_site(fx, tname, &r, label, err))
+		if (ret)
 			return -1;
 	}
 	return 0;
 }
 
-/* The sites of the labels bound to the placeholder, into fx. */
-static int placeholder_sites(Elf *elf, unsigned long placeholder,
-			     struct ks_fixups *fx, struct ks_err *err)
+/* The sites of the labels of a target that is not loaded, into fx. */
+static int deferred_sites(Elf *elf, const char *symbols, unsigned long placeholder,
+			  struct ks_fixups *fx, struct ks_err *err)
 {
 	Elf_Scn *scn = NULL;
 	GElf_Shdr sh;
@@ -245,7 +281,7 @@ static int placeholder_sites(Elf *elf, unsigned long placeholder,
 	while ((scn = elf_nextscn(elf, scn)))
 		if (gelf_getshdr(scn, &sh) && sh.sh_type == SHT_RELA &&
 		    sh.sh_info &&
-		    rela_sites(elf, scn, &sh, placeholder, fx, err))
+		    rela_sites(elf, scn, &sh, symbols, placeholder, fx, err))
 			return -1;
 	return 0;
 }
@@ -265,8 +301,8 @@ int ks_link_new(const char *in, const char *out, const char *symbols,
 		return -1;
 	elf_flagelf(elf, ELF_C_SET, ELF_F_LAYOUT);
 	ret = bind_symbols(elf, symbols, nr_bound, err);
-	if (!ret && lookup(symbols, "%placeholder", &placeholder))
-		ret = placeholder_sites(elf, placeholder, fx, err);
+	if (!ret && fx && lookup(symbols, "%placeholder", &placeholder))
+		ret = deferred_sites(elf, symbols, placeholder, fx, err);
 	if (!ret && elf_update(elf, ELF_C_WRITE) < 0)
 		ret = ks_fail(err, "%s: libelf: %s", out, elf_errmsg(-1));
 	elf_end(elf);

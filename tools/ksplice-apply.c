@@ -111,7 +111,8 @@ static int load_pre(struct apply *a, const struct ks_target *tg)
 /*
  * Tell the core where the new module uses the labels of a target that is not
  * loaded: "target label site type addend" lines, the site from the section's
- * load address (/sys/module/<module>/sections/), at most a page per write.
+ * load address (/sys/module/<module>/sections/), and "target label =value"
+ * for a label whose value must stay; at most a page per write.
  */
 static int write_fixups(struct apply *a, const struct ks_target *tg,
 			const char *module, const char *sites)
@@ -125,6 +126,18 @@ static int write_fixups(struct apply *a, const struct ks_target *tg,
 	int n;
 
 	for (p = sites; *p; p = strchr(p, '\n') + 1) {
+		if (len > sizeof(out) - 600) {
+			if (ks_update_write(a->t.id, "fixups", out))
+				return ks_fail(&a->err, "writing fixups: %s",
+					       strerror(errno));
+			len = 0;
+		}
+		if (sscanf(p, "= %llx %255s", &off, label) == 2) {
+			n = snprintf(out + len, sizeof(out) - len, "%s %s =0x%llx\n",
+				     tg->name, label, off);
+			len += n;
+			continue;
+		}
 		if (sscanf(p, "%255s %llu %u %lld %255s", sec, &off, &type,
 			   &addend, label) != 5)
 			return ks_fail(&a->err, "bad fixup line");
@@ -132,12 +145,6 @@ static int write_fixups(struct apply *a, const struct ks_target *tg,
 			 module, sec);
 		if (ks_read_file(path, base, sizeof(base)))
 			return ks_fail(&a->err, "%s: %s", path, strerror(errno));
-		if (len > sizeof(out) - 600) {
-			if (ks_update_write(a->t.id, "fixups", out))
-				return ks_fail(&a->err, "writing fixups: %s",
-					       strerror(errno));
-			len = 0;
-		}
 		n = snprintf(out + len, sizeof(out) - len, "%s %s 0x%llx %u %lld\n",
 			     tg->name, label, strtoull(base, NULL, 0) + off,
 			     type, addend);

@@ -75,9 +75,12 @@ int ks_module_name(const char *path, char *name, size_t size,
 
 /*
  * ELF: bind the new module's undefined label symbols to absolute addresses.
- * The labels of a target that is not loaded are bound to the placeholder
- * ("%placeholder ADDRESS" in symbols); their relocation sites are appended to
- * fx as "SECTION OFFSET TYPE ADDEND LABEL" lines (kmod/coming.c).
+ * With fx, the labels of a target that is not loaded ("label address
+ * deferred" lines after "%placeholder ADDRESS" in symbols) have their
+ * relocation sites appended to fx: "SECTION OFFSET TYPE ADDEND LABEL" for
+ * one bound to the placeholder (the core rewrites it; only in the new code or
+ * its read-only data), "= VALUE LABEL" for one bound to an address the kernel
+ * has now, which must stay (kmod/coming.c).
  */
 struct ks_fixups {
 	char *text;		/* malloc'd */

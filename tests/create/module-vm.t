@@ -11,16 +11,23 @@
 # itself, with %ps): ksplice-apply says fat will be patched when it loads;
 # modprobe vfat patches it as it loads (its label site rewritten: the message
 # names fat_clusters_flush [fat]); rmmod and modprobe again patch it again; undo
-# restores the stock message.
+# restores the stock message. Before that, module-fat-init.patch changes
+# fat's __init function: the update is made for fat loads only (fresh): it
+# applies while fat is not loaded, fat's init runs the new code as it loads,
+# and undo waits until fat is unloaded (status 23 before).
 . "$KSPLICE_TOP/tests/lib/tap.sh"
 . "$KSPLICE_TOP/tests/apply/lib/vmtest.sh"
-tap_plan 26
+tap_plan 33
 vm_setup
 make -C "$KSPLICE_TOP/packager" >/dev/null
 out=$vm_out
 vm_create fatvm001 create-fat.log "" -q --patch="$KSPLICE_TOP/tests/create/patches/module-fat.patch"
 vm_create fatdef01 create-fatdef.log "deferred: " -q \
 	--patch="$KSPLICE_TOP/tests/create/patches/module-fat-deferred.patch"
+vm_create fatini01 create-fatini.log "init: " --patch="$KSPLICE_TOP/tests/create/patches/module-fat-init.patch"
+tap_ok "$(grep -q "module init code: init_fat_fs (runs when fat loads; in fs/fat/inode.c)" "$out/create-fatini.log" &&
+	grep -q "the update applies only while fat is not loaded" "$out/create-fatini.log" && echo 1)" \
+	"init: ksplice-create makes the update for fat loads only"
 vm_create xtgvm001 create-xtg.log "cross-target: " --patch="$KSPLICE_TOP/tests/create/patches/cross-target.patch"
 tap_ok "$(grep -q "fat: calls ksplice_test_prefix, new in vmlinux" "$out/create-xtg.log" &&
 	[ "$(tar -xzOf "$out/ksplice-xtgvm001.tar.gz" ksplice-xtgvm001/contents 2>/dev/null | cut -d' ' -f1 | tr '\n' ' ')" = "vmlinux fat " ] &&
@@ -39,6 +46,16 @@ badmount() {
 	mount -t vfat -o loop /tmp/fat.img /mnt 2>/dev/null && umount /mnt
 	dmesg | grep "codepage cp437 not found" | tail -1
 }
+I=/ksplice/ksplice-fatini01.tar.gz
+status_is 0 "init: applied while fat is not loaded" ksplice-apply $I
+modprobe vfat
+check "init: fat's init ran the new code as it loaded" \
+	sh -c 'dmesg | grep -q "ksplice-init: fat loads with the new init code" && dmesg | grep -q "Update fatini01: module fat patched as it loaded"'
+status_is 23 "init: undo refused while fat is loaded (target_loaded)" ksplice-undo fatini01
+rmmod vfat; rmmod fat
+status_is 0 "init: undone once fat is unloaded" ksplice-undo fatini01
+check "init: nothing of it stays; fat loads with the stock init" \
+	sh -c '! grep -q ksplice_fatini01 /proc/modules && modprobe vfat && [ $(dmesg | grep -c "ksplice-init: fat loads") = 1 ] && rmmod vfat && rmmod fat'
 D=/ksplice/ksplice-fatdef01.tar.gz
 ksplice-apply $D >/tmp/def.out 2>&1
 echo "KS-DIAG deferred apply: status $?" >>$KS_RESULTS
@@ -98,6 +115,7 @@ S
 vm_run fat "$out/fat-vm.sh" --module vfat --module loop \
 	--file "$out/ksplice-fatvm001.tar.gz:/ksplice/ksplice-fatvm001.tar.gz" \
 	--file "$out/ksplice-xtgvm001.tar.gz:/ksplice/ksplice-xtgvm001.tar.gz" \
-	--file "$out/ksplice-fatdef01.tar.gz:/ksplice/ksplice-fatdef01.tar.gz"
-vm_results 20
+	--file "$out/ksplice-fatdef01.tar.gz:/ksplice/ksplice-fatdef01.tar.gz" \
+	--file "$out/ksplice-fatini01.tar.gz:/ksplice/ksplice-fatini01.tar.gz"
+vm_results 25
 tap_finish

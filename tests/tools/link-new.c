@@ -53,7 +53,7 @@ int main(int argc, char **argv)
 	const char *symbols = "cmdline_proc_show%fs/proc/cmdline.c 0xffffffff8380c320\n"
 			      "saved_command_line 0xffffffff85714008\n";
 	const char *deferred = "%placeholder 0xffffffffc0001000\n"
-			       "saved_command_line 0xffffffffc0001000\n";
+			       "saved_command_line 0xffffffffc0001000 deferred\n";
 	struct ks_fixups fx = { 0 };
 	struct ks_err err = { "" };
 	char name[64] = "";
