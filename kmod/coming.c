@@ -247,14 +247,15 @@ static int apply_fixups(struct ksplice_update *update,
 		const struct ksplice_fixup *f = &target->fixups[i];
 		struct ksplice_label *l = ksplice_get_label(target, f->label);
 
+		/* "=value": a check, where matching settled the label */
+		if (!f->type && (!l || !l->pinned || l->value == f->site))
+			continue;
 		if (!l || !l->pinned) {
 			pr_err("Update %s: %s: label %s is not resolved\n",
 			       update->id, target->name, f->label);
 			return -ENOENT;
 		}
-		if (!f->type) {		/* "=value": a check */
-			if (l->value == f->site)
-				continue;
+		if (!f->type) {
 			pr_err("Update %s: %s: %s is at %lx, not %lx as its new code was told\n",
 			       update->id, target->name, f->label, l->value,
 			       f->site);
@@ -459,7 +460,7 @@ int ksplice_check_fresh(struct ksplice_update *update)
 	list_for_each_entry(t, &update->targets, list) {
 		if (!t->fresh || !t->mod)
 			continue;
-		pr_err("Update %s: module %s was patched as it loaded and its objects have the new layout: unload it, then undo the update\n",
+		pr_err("Update %s: module %s was patched as it loaded (the update changes its layouts or its init code): unload it, then undo the update\n",
 		       update->id, t->name);
 		update->abort_cause = KSPLICE_TARGET_LOADED;
 		return -EBUSY;
