@@ -43,7 +43,9 @@ the update applies only while those modules are not loaded, and the core
 patches them as they load, before any object exists (kmod/coming.c); the
 report says so and "fresh" lists them (ksplice-pack --fresh). So is a changed
 __init function of a module (or a function only its boot code calls): with
-the module patched as it loads, its init runs the new code.
+the module patched as it loads, its init runs the new code; and changed data
+of a module that ksplice-pack --fresh rewrites in place (same size, any
+field: nothing has read it yet when the core writes it as the module loads).
 
 Warnings do not change the verdict: an exported function whose prototype
 changes with all its callers in the tree; a changed function that is the loop
@@ -423,11 +425,13 @@ def _fallback_reasons(unit, pre_o, post_o):
     return reasons
 
 
-def _in_place(unit, pre_o, post_o):
+def _in_place(unit, pre_o, post_o, fresh=False):
     """The changed data objects the core rewrites in place (packager/inplace.h
-    decides): name -> what changes, e.g. "1 field: +72 pointer"; and a
-    replaced constant (packager/diff.c holders_take_new_copy) -> its holder."""
-    p = _run([PACK, "diff", "--json", unit, pre_o, post_o], ok=(0, 1, 2, 3, 4))
+    decides; fresh: in a module patched as it loads): name -> what changes,
+    e.g. "1 field: +72 pointer"; and a replaced constant (packager/diff.c
+    holders_take_new_copy) -> its holder."""
+    p = _run([PACK, "diff", "--json"] + (["--fresh"] if fresh else []) + [unit, pre_o, post_o],
+             ok=(0, 1, 2, 3, 4))
     try:
         units = json.loads(p.stdout)["units"]
     except (ValueError, KeyError):
@@ -493,6 +497,7 @@ def analyze_unit(unit, pre_o, post_o):
     return {"unit": unit, "records": True, "hooks": hooks, "reasons": reasons,
             "exit_changed": exits,
             "in_place": in_place, "refs": refs, "in_update": in_update, "post_o": post_o,
+            "pre_o": pre_o,
             "warnings": _kthread_loop_warnings(unit, diff, relocations(pre_o))}
 
 
@@ -623,6 +628,26 @@ def _fresh_init_module(r, unit, units, tree, cfg):
     return {mod} if mod else None
 
 
+DATA_KINDS = ("data", "read_mostly", "static_local")
+
+
+def _fresh_data(u, units, tree, cfg):
+    """The data reasons of a unit of a module that the core may set as the
+    module loads (kmod/coming.c): every one of them is a same-size object
+    ksplice-pack --fresh rewrites in place (nothing has read or copied it
+    yet). (module, {symbol: fields}), or None."""
+    mine = [r for r in u["reasons"] if r["kind"] in DATA_KINDS]
+    if tree is None or cfg is None or not mine or "pre_o" not in u:
+        return None
+    mod = _module_of(tree, u["unit"], units, cfg)
+    if mod is None:
+        return None
+    done = _in_place(u["unit"], u["pre_o"], u["post_o"], fresh=True)
+    if not all(r["symbol"] in done for r in mine):
+        return None
+    return mod, {r["symbol"]: done[r["symbol"]] for r in mine}
+
+
 def _fresh_modules(r, unit, units, tree, cfg):
     """The modules whose code alone sees the struct or union whose layout
     changes: it is defined in the unit, or in a header that only their files
@@ -704,6 +729,13 @@ def analyze(triples, tree=None):
     cfg = _tree_config(tree) if tree else None
     fresh, fresh_types = set(), {}
     for u in units:
+        data = _fresh_data(u, units, tree, cfg)
+        if data:
+            fresh.add(data[0])
+            u["reasons"] = [r for r in u["reasons"] if r["kind"] not in DATA_KINDS]
+            u["in_place"] = u.get("in_place", []) + [
+                f"{u['unit']}: {sym} ({what}; as {data[0]} loads)"
+                for sym, what in sorted(data[1].items())]
         kept = []
         for r in u["reasons"]:
             mods = _fresh_modules(r, u["unit"], units, tree, cfg) if r["kind"] == "layout" \
@@ -720,7 +752,7 @@ def analyze(triples, tree=None):
                                 "outside the tree that calls it would pass the old arguments")
         u["reasons"] = kept
     for u in units:
-        for key in ("refs", "in_update", "post_o", "warnings", "exit_changed"):
+        for key in ("refs", "in_update", "post_o", "pre_o", "warnings", "exit_changed"):
             u.pop(key, None)
     reasons = [r for u in units for r in u["reasons"]]
     kinds = sorted({k for u in units for k in u["hooks"]})
@@ -760,14 +792,15 @@ def format_report(rep):
         if not u["records"]:
             lines.append(f"  note: {u['unit']} has no plugin records: coarse analysis")
         for d in u.get("in_place", []):
-            lines.append(f"  data rewritten in place at apply (and restored at undo): {d}")
+            lines.append(f"  data set as the module loads: {d}" if d.endswith(" loads)") else
+                         f"  data rewritten in place at apply (and restored at undo): {d}")
     for n in rep.get("fresh_layouts", []):
         lines.append(f"  layout changes that only modules the update patches see: {n}"
                      if " only; used in " in n else f"  module init code: {n}")
     if rep.get("fresh"):
         lines.append(f"  -> the update applies only while {', '.join(rep['fresh'])} "
                      f"{'is' if len(rep['fresh']) == 1 else 'are'} not loaded: patched as "
-                     "they load, before any object of the old layout exists")
+                     "it loads, before its init runs")
     for w in rep["warnings"]:
         lines.append(f"  warning: {w}")
     return "\n".join(lines)

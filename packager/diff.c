@@ -27,10 +27,10 @@ static int is_module_alias(const char *name)
 }
 
 /*
- * The functions of k; with_init, those of .init.text too (a module patched
- * as it loads, before its init runs: kmod/coming.c).
+ * The functions of k; for a fresh target, those of .init.text too (a module
+ * patched as it loads, before its init runs: kmod/coming.c).
  */
-static int collect_funcs(const struct kelf *k, struct ksp_funcs *fs, int with_init)
+static int collect_funcs(const struct kelf *k, struct ksp_funcs *fs, int fresh)
 {
 	size_t i, j;
 
@@ -46,7 +46,7 @@ static int collect_funcs(const struct kelf *k, struct ksp_funcs *fs, int with_in
 		    is_module_alias(k->syms[i].name) ||
 		    !kelf_sec_is_text(k, s->st_shndx) ||
 		    (skip_section(k->secs[s->st_shndx].name) &&
-		     !(with_init && !strcmp(k->secs[s->st_shndx].name, ".init.text"))))
+		     !(fresh && !strcmp(k->secs[s->st_shndx].name, ".init.text"))))
 			continue;
 		f = &fs->v[fs->n++];
 		f->sym = (int)i;
@@ -238,7 +238,7 @@ static int add_data_change(const struct kelf *pre, const struct kelf *post, stru
 {
 	struct ksp_data_change *n = new_data_change(d, pre_sym, post_sym, why);
 
-	return n ? ksp_inplace_fields(pre, pre_sym, post, post_sym, &n->inplace) : -1;
+	return n ? ksp_inplace_fields(pre, pre_sym, post, post_sym, d->fresh, &n->inplace) : -1;
 }
 
 /* Does relocation r of post point into the data object sym? */
@@ -469,11 +469,12 @@ static int compare_data(const struct kelf *pre, const struct kelf *post, struct 
 	return 0;
 }
 
-int ksp_diff(const struct kelf *pre, const struct kelf *post, struct ksp_diff *d, int with_init,
+int ksp_diff(const struct kelf *pre, const struct kelf *post, struct ksp_diff *d, int fresh,
 	     char *err, size_t errlen)
 {
 	memset(d, 0, sizeof(*d));
-	if (collect_funcs(pre, &d->pre, with_init) || collect_funcs(post, &d->post, with_init) ||
+	d->fresh = fresh;
+	if (collect_funcs(pre, &d->pre, fresh) || collect_funcs(post, &d->post, fresh) ||
 	    (match_funcs(pre, post, d), compare_data(pre, post, d))) {
 		snprintf(err, errlen, "out of memory");
 		ksp_diff_free(d);

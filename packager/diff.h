@@ -48,16 +48,18 @@ static inline int ksp_data_in_place(const struct ksp_data_change *c)
 }
 
 struct ksp_diff {
+	int fresh;		/* see ksp_diff() */
 	struct ksp_funcs pre, post;
 	struct ksp_data_change *data;
 	size_t nr_data;
 };
 
 /*
- * Returns 0, or -1 with a message in err. with_init: compare the functions of
- * .init.text too (a target patched as it loads, before its init runs).
+ * Returns 0, or -1 with a message in err. fresh: a target patched as it loads,
+ * before its init runs (kmod/coming.c): the functions of .init.text are
+ * compared too, and its data may change in place field by field (inplace.h).
  */
-int ksp_diff(const struct kelf *pre, const struct kelf *post, struct ksp_diff *d, int with_init,
+int ksp_diff(const struct kelf *pre, const struct kelf *post, struct ksp_diff *d, int fresh,
 	     char *err, size_t errlen);
 void ksp_diff_free(struct ksp_diff *d);
 

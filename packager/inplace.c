@@ -142,9 +142,9 @@ static void check_target(const struct kelf *post, const struct kelf_rela *r, cha
 }
 
 static void check_fields(const struct kelf_sec *sa, const struct kelf *post,
-			 const struct kelf_sec *sb, struct ksp_inplace *ip)
+			 const struct kelf_sec *sb, int fresh, struct ksp_inplace *ip)
 {
-	int ro = ksp_inplace_readonly(sa) && ksp_inplace_readonly(sb);
+	int ro = fresh || (ksp_inplace_readonly(sa) && ksp_inplace_readonly(sb));
 	size_t i;
 
 	for (i = 0; i < ip->nr_fields && !ip->refusal[0]; i++) {
@@ -158,7 +158,7 @@ static void check_fields(const struct kelf_sec *sa, const struct kelf *post,
 		else if ((ra && ra->type != R_POINTER) || (rb && rb->type != R_POINTER))
 			snprintf(why, sizeof(why), "a relocation of type %u is no pointer",
 				 (ra && ra->type != R_POINTER ? ra : rb)->type);
-		else if (rb)
+		else if (rb && !fresh)
 			check_target(post, rb, why, sizeof(why));
 		else if (!ra && !ro)
 			snprintf(why, sizeof(why),
@@ -171,7 +171,7 @@ static void check_fields(const struct kelf_sec *sa, const struct kelf *post,
 }
 
 int ksp_inplace_fields(const struct kelf *pre, int pre_sym, const struct kelf *post,
-		       int post_sym, struct ksp_inplace *ip)
+		       int post_sym, int fresh, struct ksp_inplace *ip)
 {
 	const GElf_Sym *a = &pre->syms[pre_sym].st, *b = &post->syms[post_sym].st;
 	const struct kelf_sec *sa = &pre->secs[a->st_shndx], *sb = &post->secs[b->st_shndx];
@@ -206,7 +206,7 @@ int ksp_inplace_fields(const struct kelf *pre, int pre_sym, const struct kelf *p
 	if (!ip->nr_fields)
 		snprintf(ip->refusal, sizeof(ip->refusal), "no field differs");
 	else
-		check_fields(sa, post, sb, ip);
+		check_fields(sa, post, sb, fresh, ip);
 	return 0;
 }
 

@@ -18,6 +18,10 @@
  * update's copy of the object (newobj.c). The core checks at match time and
  * again with the machine stopped that the running value is the pre one, and
  * writes the post one (kmod/data.c); undo writes the running value back.
+ *
+ * fresh: a module patched as it loads, before its init runs (kmod/coming.c):
+ * nothing has read or copied its data yet, so any field of the same size
+ * may change, a value in writable data or a pointer to writable data too.
  */
 #ifndef KSPLICE_INPLACE_H
 #define KSPLICE_INPLACE_H
@@ -38,11 +42,12 @@ struct ksp_inplace {
 };
 
 /*
- * The fields of data object pre_sym (pre) / post_sym (post) that differ.
+ * The fields of data object pre_sym (pre) / post_sym (post) that differ (in a
+ * fresh target: see above).
  * Returns 0 (refusal says whether it can be done in place), -1 out of memory.
  */
 int ksp_inplace_fields(const struct kelf *pre, int pre_sym, const struct kelf *post,
-		       int post_sym, struct ksp_inplace *ip);
+		       int post_sym, int fresh, struct ksp_inplace *ip);
 void ksp_inplace_free(struct ksp_inplace *ip);
 /* Append a field; -1 out of memory. */
 int ksp_inplace_add_field(struct ksp_inplace *ip, uint32_t off, uint32_t len, int pre_rela,

@@ -3,7 +3,7 @@
  * ksplice-pack: from the pre and post objects of the units of one target,
  * write the sources of the update's two modules.
  *
- *   ksplice-pack diff [--json] UNIT PRE.o POST.o
+ *   ksplice-pack diff [--json] [--fresh] UNIT PRE.o POST.o
  *   ksplice-pack build --id=ID --target=T [--description=TEXT] --out=DIR
  *                      [--allow-data-changes] [--provided=NAME ...]
  *                      [--keep-new] [--import-ns=NS ...] [--fresh]
@@ -49,7 +49,7 @@ struct unit_state {
 static int usage(void)
 {
 	fprintf(stderr,
-		"usage: ksplice-pack diff [--json] UNIT PRE.o POST.o\n"
+		"usage: ksplice-pack diff [--json] [--fresh] UNIT PRE.o POST.o\n"
 		"       ksplice-pack build --id=ID --target=T [--description=TEXT] --out=DIR\n"
 		"                          [--allow-data-changes] [--provided=NAME ...] [--keep-new]\n"
 		"                          [--import-ns=NS ...] [--fresh]\n"
@@ -69,7 +69,7 @@ static void unit_free(struct unit_state *s)
 }
 
 static int unit_load(struct unit_state *s, const char *unit, const char *pre,
-		     const char *post, int with_init)
+		     const char *post, int fresh)
 {
 	char err[512];
 	int used;
@@ -85,7 +85,7 @@ static int unit_load(struct unit_state *s, const char *unit, const char *pre,
 		return 1;
 	}
 	s->opened = 1;
-	if (ksp_diff(&s->pre, &s->post, &s->diff, with_init, err, sizeof(err))) {
+	if (ksp_diff(&s->pre, &s->post, &s->diff, fresh, err, sizeof(err))) {
 		fprintf(stderr, "ksplice-pack: %s: %s\n", unit, err);
 		return 1;
 	}
@@ -148,15 +148,21 @@ static int cmd_diff(int argc, char **argv)
 	struct ksp_update u = { .id = "", .target = "", .description = "",
 				.units = &un, .nr_units = 1 };
 	struct unit_state s;
-	int json = 0, i = 0, rc;
+	int json = 0, fresh = 0, i = 0, rc;
 	size_t k;
 	char err[512];
 
-	if (argc > 0 && !strcmp(argv[0], "--json"))
-		json = 1, i = 1;
+	for (; i < argc && !strncmp(argv[i], "--", 2); i++) {
+		if (!strcmp(argv[i], "--json"))
+			json = 1;
+		else if (!strcmp(argv[i], "--fresh"))
+			fresh = 1;
+		else
+			return usage();
+	}
 	if (argc - i != 3)
 		return usage();
-	rc = unit_load(&s, argv[i], argv[i + 1], argv[i + 2], 0);
+	rc = unit_load(&s, argv[i], argv[i + 1], argv[i + 2], fresh);
 	if (rc)
 		return rc;
 	un = (struct ksp_unit){ argv[i], &s.pre, &s.post, &s.diff, NULL };

@@ -10,7 +10,7 @@
 # and --import-ns; an R_X86_64_NONE relocation; data rewritten in place, and a
 # grown table replaced through its holder's pointer.
 . "$KSPLICE_TOP/tests/lib/tap.sh"
-tap_plan 42
+tap_plan 43
 make -C "$KSPLICE_TOP/packager" >/dev/null || { tap_plan 1; tap_ok 0 "packager builds"; exit 1; }
 P=$KSPLICE_TOP/packager/ksplice-pack
 F=$KSPLICE_TOP/tests/packager/fixtures
@@ -244,6 +244,11 @@ tap_ok "$(grep -q '{ "ro_ops", "ro_ops", 24, ksplice_data_0_0_fields, 2 }' ip/pr
 err=$($P build --id=fx000006 --target=vmlinux --out=ip u.c ip-pre.o ip-value.o 2>&1)
 tap_ok "$([ $? = 4 ] && echo "$err" | grep -q "data rw_ops: initial value changed (not in place: field at +16 (1 byte): a value in writable data" && echo 1)" \
 	"a value in writable data is not rewritten in place: exit 4, saying why"
+# --fresh (a module patched as it loads): the writable value may change too
+$P build --id=fx000008 --target=m --fresh --out=ip u.c ip-pre.o ip-value.o >/dev/null 2>ip8.err
+tap_ok "$([ $? = 0 ] && grep -q "data rw_ops: initial value changed: rewritten in place (2 fields)" ip8.err &&
+	grep -q "\.flags = KSPLICE_TARGET_FRESH," ip/pre.c && echo 1)" \
+	"--fresh: a value in writable data is rewritten in place; the pre module is flagged KSPLICE_TARGET_FRESH"
 err=$($P diff u.c /etc/passwd pre.o 2>&1)
 tap_ok "$([ $? = 1 ] && echo "$err" | grep -q "/etc/passwd: not an ELF file" && echo 1)" "not an object: exit 1, named"
 
