@@ -38,7 +38,7 @@ driver's id table: packager/diff.c).
 
 With --tree, a layout change of a struct or union that only modules of the
 update see (defined in the unit or in a header only their files include,
-none of them vmlinux, and their exit code unchanged) is no reason either:
+none of them vmlinux) is no reason either:
 the update applies only while those modules are not loaded, and the core
 patches them as they load, before any object exists (kmod/coming.c); the
 report says so and "fresh" lists them (ksplice-pack --fresh). So is a changed
@@ -48,7 +48,8 @@ of a module that ksplice-pack --fresh rewrites in place (same size, any
 field: nothing has read it yet when the core writes it as the module loads).
 
 Warnings do not change the verdict: an exported function whose prototype
-changes with all its callers in the tree; a changed function that is the loop
+changes with all its callers in the tree; a changed exit function of a
+module that is not made fresh (it is not replaced); a changed function that is the loop
 of a kernel thread (it calls kthread_should_stop: where the thread runs, apply
 finds it busy every time).
 
@@ -605,14 +606,9 @@ def _struct_header(tree, struct, unit, kind="struct"):
 
 
 def _module_of(tree, unit, units, cfg):
-    """The module of a unit of the update, when it is a module whose exit
-    code does not change; else None."""
+    """The module of a unit of the update, or None (vmlinux, a library)."""
     target = ksplice_tree.unit_target(tree, unit, cfg)
-    if target in (None, "vmlinux", "lib") or any(
-            u.get("exit_changed") for u in units
-            if ksplice_tree.unit_target(tree, u["unit"], cfg) == target):
-        return None
-    return target
+    return None if target in (None, "vmlinux", "lib") else target
 
 
 def _fresh_init_module(r, unit, units, tree, cfg):
@@ -651,8 +647,7 @@ def _fresh_data(u, units, tree, cfg):
 def _fresh_modules(r, unit, units, tree, cfg):
     """The modules whose code alone sees the struct or union whose layout
     changes: it is defined in the unit, or in a header that only their files
-    include, and each is a target of the update whose exit code does not
-    change. Loaded after the update, each creates every object of it with the
+    include, and each is a target of the update. Loaded after the update, each creates every object of it with the
     new layout: the update applies while they are not loaded, and they are
     patched as they load (kmod/coming.c). None when other code sees it
     (vmlinux, a module outside the update): objects of the old layout may
@@ -751,6 +746,11 @@ def analyze(triples, tree=None):
                                 "caller in the tree is in the update, but a module built "
                                 "outside the tree that calls it would pass the old arguments")
         u["reasons"] = kept
+    for u in units:  # a fresh module's exit code is patched as it loads too
+        mod = _module_of(tree, u["unit"], units, cfg) if u.get("exit_changed") and cfg else None
+        if mod and mod not in fresh:
+            warnings.append(f"{', '.join(u['exit_changed'])} ({u['unit']}): changed exit "
+                            "code is not replaced: a loaded module unloads with the old one")
     for u in units:
         for key in ("refs", "in_update", "post_o", "pre_o", "warnings", "exit_changed"):
             u.pop(key, None)

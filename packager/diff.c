@@ -27,8 +27,8 @@ static int is_module_alias(const char *name)
 }
 
 /*
- * The functions of k; for a fresh target, those of .init.text too (a module
- * patched as it loads, before its init runs: kmod/coming.c).
+ * The functions of k; for a fresh target, those of .init.text and .exit.text
+ * too (a module patched as it loads, before its init runs: kmod/coming.c).
  */
 static int collect_funcs(const struct kelf *k, struct ksp_funcs *fs, int fresh)
 {
@@ -46,7 +46,8 @@ static int collect_funcs(const struct kelf *k, struct ksp_funcs *fs, int fresh)
 		    is_module_alias(k->syms[i].name) ||
 		    !kelf_sec_is_text(k, s->st_shndx) ||
 		    (skip_section(k->secs[s->st_shndx].name) &&
-		     !(fresh && !strcmp(k->secs[s->st_shndx].name, ".init.text"))))
+		     !(fresh && (!strcmp(k->secs[s->st_shndx].name, ".init.text") ||
+				 !strcmp(k->secs[s->st_shndx].name, ".exit.text")))))
 			continue;
 		f = &fs->v[fs->n++];
 		f->sym = (int)i;

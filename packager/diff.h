@@ -56,8 +56,8 @@ struct ksp_diff {
 
 /*
  * Returns 0, or -1 with a message in err. fresh: a target patched as it loads,
- * before its init runs (kmod/coming.c): the functions of .init.text are
- * compared too, and its data may change in place field by field (inplace.h).
+ * before its init runs (kmod/coming.c): the functions of .init.text and
+ * .exit.text are compared too, and its data may change in place field by field (inplace.h).
  */
 int ksp_diff(const struct kelf *pre, const struct kelf *post, struct ksp_diff *d, int fresh,
 	     char *err, size_t errlen);

@@ -26,7 +26,7 @@
  * changes the layout of structures only this target module's code sees
  * (kbuild/analyze.py decides): the pre module says so (KSPLICE_TARGET_FRESH),
  * and the core applies it only while the module is not loaded; changed
- * functions of .init.text are replaced too (the core patches the module as
+ * functions of .init.text and .exit.text are replaced too (the core patches the module as
  * it loads, before its init runs).
  */
 #include <stdio.h>
