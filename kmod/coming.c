@@ -67,6 +67,49 @@ unsigned long ksplice_placeholder(void)
  * disabled one, anything else the placeholder, whose sites ksplice-apply
  * lists as fixups.
  */
+struct global_search {
+	const char *name;
+	unsigned long addr;
+};
+
+static bool is_ksplice_module(const struct module *mod)
+{
+	return mod && !strncmp(mod->name, "ksplice", 7);
+}
+
+static int global_cb(void *data, const char *name, struct module *mod,
+		     unsigned long addr)
+{
+	struct global_search *g = data;
+
+	if (strcmp(name, g->name) || is_ksplice_module(mod))
+		return 0;
+	g->addr = addr;
+	return 1;
+}
+
+/*
+ * The address of a global the kernel has, not counting ksplice's modules: a
+ * changed global function of an update has its new code under its own name
+ * in the new module, which is not the function (nor is it stable: the new
+ * modules load one after the other).
+ */
+static unsigned long kernel_global(const char *name)
+{
+	struct global_search g = { .name = name };
+	unsigned long addr = ksplice_lookup_name(name);
+	bool ours;
+
+	preempt_disable();
+	ours = is_ksplice_module(__module_address(addr));
+	preempt_enable();
+	if (!ours)
+		return addr;
+	if (!ksplice_kernel.kallsyms_on_each_symbol(global_cb, &g))
+		ksplice_kernel.module_kallsyms_on_each_symbol(global_cb, &g);
+	return g.addr;
+}
+
 unsigned long ksplice_deferred_value(const struct ksplice_symbol *sym)
 {
 	unsigned long addr = 0;
@@ -74,7 +117,7 @@ unsigned long ksplice_deferred_value(const struct ksplice_symbol *sym)
 	if (!strncmp(sym->name, "__UNIQUE_ID_ddebug", 18))
 		return (unsigned long)&ksplice_off_ddebug;
 	if (!strchr(sym->label, '%'))
-		addr = ksplice_lookup_name(sym->name);
+		addr = kernel_global(sym->name);
 	return addr ?: ksplice_placeholder();
 }
 
