@@ -101,7 +101,7 @@ static unsigned long kernel_global(const char *name)
 	bool ours;
 
 	preempt_disable();
-	ours = is_ksplice_module(__module_address(addr));
+	ours = is_ksplice_module(ksplice_kernel.module_address(addr));
 	preempt_enable();
 	if (!ours)
 		return addr;

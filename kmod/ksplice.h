@@ -211,6 +211,7 @@ struct ksplice_kernel {
 	struct task_struct *(*idle_task)(int cpu);
 	struct kprobe *(*get_kprobe)(void *addr);
 	unsigned long (*ftrace_location)(unsigned long ip);
+	struct module *(*module_address)(unsigned long addr);
 };
 
 extern struct ksplice_kernel ksplice_kernel;

@@ -3,9 +3,10 @@
  * kallsyms for the core module.
  *
  * Linux 6.1 exports neither kallsyms_lookup_name() nor the kallsyms iterators
- * nor text_poke() nor ftrace_location(); the address of kallsyms_lookup_name()
- * is taken from a kprobe registered on it (register_kprobe() resolves symbol
- * names itself), and the rest is looked up through it.
+ * nor text_poke() nor ftrace_location() nor __module_address(); the address
+ * of kallsyms_lookup_name() is taken from a kprobe registered on it
+ * (register_kprobe() resolves symbol names itself), and the rest is looked
+ * up through it.
  *
  * ksplice_find_candidates() collects, for every label of a target, every
  * address kallsyms has for the label's name: in the target (vmlinux or the
@@ -89,6 +90,7 @@ int ksplice_symbols_init(void)
 	ret = ret ?: resolve("idle_task", &k->idle_task, false);
 	ret = ret ?: resolve("get_kprobe", &k->get_kprobe, false);
 	ret = ret ?: resolve("ftrace_location", &k->ftrace_location, false);
+	ret = ret ?: resolve("__module_address", &k->module_address, true);
 	return ret;
 }
 
