@@ -94,8 +94,15 @@ int ksplice_symbols_init(void)
 	return ret;
 }
 
-/* Where a candidate was found, best first. */
-enum cand_scope { SCOPE_TARGET, SCOPE_VMLINUX, SCOPE_OTHER, NR_SCOPES };
+/*
+ * Where a candidate was found, best first. ksplice's own modules come last:
+ * a changed global function's new code has its name, and a target matched
+ * as it loads (coming.c) is matched after the update's new modules loaded;
+ * only a function no other module has (an earlier update's new one) is
+ * found there.
+ */
+enum cand_scope { SCOPE_TARGET, SCOPE_VMLINUX, SCOPE_OTHER, SCOPE_KSPLICE,
+		  NR_SCOPES };
 
 struct cand_list {
 	unsigned long *addrs;
@@ -156,6 +163,8 @@ static int cand_cb(void *data, const char *name, struct module *mod,
 		scope = s->target ? SCOPE_VMLINUX : SCOPE_TARGET;
 	else if (s->target && !strcmp(mod->name, s->target))
 		scope = SCOPE_TARGET;
+	else if (!strncmp(mod->name, "ksplice", 7))
+		scope = SCOPE_KSPLICE;
 	else
 		scope = SCOPE_OTHER;
 	s->err = add_cand(&e->scope[scope], addr);
