@@ -405,8 +405,9 @@ static int holder_fields(const struct kelf *pre, int pre_sym, const struct kelf 
 }
 
 /*
- * A changed read-only static whose address data holds (a driver's id table
- * that grows, held by its pci_driver or usb_driver) is replaced as a whole:
+ * A changed read-only static whose address data holds and whose size changes
+ * (a driver's id table that grows, held by its pci_driver or usb_driver) is
+ * replaced as a whole:
  * the update carries its post copy, the code that reads it is replaced (as
  * in readers_take_new_copy()), and each pointer to it in data is rewritten
  * in place to the copy (an in-place change of the holder, whose "replaces"
@@ -463,7 +464,9 @@ static int compare_data(const struct kelf *pre, const struct kelf *post, struct 
 		if (!why[0] || ks_data_is_trace_output(post->syms[p].name, NULL) ||
 		    readers_take_new_copy(post, d, p, 0))
 			continue;
-		replaced = holders_take_new_copy(pre, (int)i, post, d, p);
+		/* the same size: its fields change in place instead (inplace.h) */
+		replaced = a->st_size == b->st_size ? 0 :
+			   holders_take_new_copy(pre, (int)i, post, d, p);
 		if (replaced < 0 || (!replaced && add_data_change(pre, post, d, (int)i, p, why)))
 			return -1;
 	}
