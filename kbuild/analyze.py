@@ -721,7 +721,8 @@ def analyze(triples, tree=None):
     callers are all replaced by the update is not a reason."""
     units = [analyze_unit(u, a, b) for u, a, b in triples]
     warnings = [w for u in units for w in u.get("warnings", [])]
-    cfg = _tree_config(tree) if tree else None
+    # an update with hooks takes care of the loaded module itself: no fresh
+    cfg = _tree_config(tree) if tree and not any(u["hooks"] for u in units) else None
     fresh, fresh_types = set(), {}
     for u in units:
         data = _fresh_data(u, units, tree, cfg)
