@@ -7,12 +7,5 @@
  * constant only the patched code reads (staticconst.c). */
 #include <kcase.h>
 #include <kcase_ids.h>
-static const struct id ids[] = {
-	{ 0x433, 0x1215 },
-	{ 0x433, 0x121e },
-#ifdef POST
-	{ 0x433, 0x121f },
-#endif
-	{ }
-};
+KS_GROWN_IDS(ids);
 KS_DRIVER(ids);

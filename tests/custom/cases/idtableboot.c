@@ -5,14 +5,7 @@
  * update can see holds it, so the running kernel keeps using its copy. */
 #include <kcase.h>
 #include <kcase_ids.h>
-static const struct id ids[] = {
-	{ 0x433, 0x1215 },
-	{ 0x433, 0x121e },
-#ifdef POST
-	{ 0x433, 0x121f },
-#endif
-	{ }
-};
+KS_GROWN_IDS(ids);
 KS_DRIVER(ids);
 int register_ids(struct driver *d, const struct id *table);
 static int __init ks_init(void)
