@@ -280,11 +280,12 @@ static int build_units(struct unit_state *st, struct ksp_unit *units, int n,
 	if (!changed && !hooks && !o->keep_new)
 		return EXIT_NOCHANGE;
 	for (i = 0; i < n; i++) {
-		/* a unit with only new functions: another unit may call them
-		 * (tls_strp.c's __tls_strp_done, called by tls_sw.c)
+		/* a unit with only new functions or data: another unit may use
+		 * them (tls_strp.c's __tls_strp_done, called by tls_sw.c)
 		 */
 		if (!count_changes(&st[i].diff, KSP_CHANGED) && !count_changes(&st[i].diff, KSP_NEW) &&
-		    !ksp_count_hooks(&st[i].post) && !count_in_place(&st[i].diff))
+		    !ksp_count_hooks(&st[i].post) && !count_in_place(&st[i].diff) &&
+		    !ksp_count_new_data(&st[i].pre, &st[i].post))
 			continue;
 		snprintf(path, sizeof(path), "%s/code_%d.o", out, i);
 		if (ksp_write_newobj(&st[i].pre, &st[i].post, &st[i].diff, argv[3 * i], i, path,

@@ -619,6 +619,59 @@ static int add_data_copies(struct builder *b, int unit_index)
 	return 0;
 }
 
+/*
+ * A non-static data object the patch adds (with -fdata-sections, alone in its
+ * section): included and defined global, since another unit's new code or data
+ * may refer to it (ath11k's new core.c table points at hw.c's new
+ * ath11k_ce_ie_addr_ipq8074). Per-cpu and special sections are left out.
+ */
+static int new_global_data(const struct kelf *pre, const struct kelf *post, int sym)
+{
+	const struct kelf_sym *s = &post->syms[sym];
+	int sec = s->st.st_shndx;
+	const char *sn;
+
+	if (GELF_ST_TYPE(s->st.st_info) != STT_OBJECT || kelf_sym_is_local(post, sym) ||
+	    sec == SHN_UNDEF || sec >= (int)post->nr_secs ||
+	    !(post->secs[sec].sh.sh_flags & SHF_ALLOC) || kelf_sec_is_text(post, sec) ||
+	    kelf_find_sym(pre, s->name) >= 0)
+		return 0;
+	sn = post->secs[sec].name;
+	if (strncmp(sn, ".rodata.", 8) && strncmp(sn, ".data.", 6) && strncmp(sn, ".bss.", 5))
+		return 0;
+	return strcmp(strchr(sn + 1, '.') + 1, s->name) == 0;
+}
+
+size_t ksp_count_new_data(const struct kelf *pre, const struct kelf *post)
+{
+	size_t i, n = 0;
+
+	for (i = 1; i < post->nr_syms; i++)
+		n += new_global_data(pre, post, (int)i);
+	return n;
+}
+
+static int add_new_data(struct builder *b)
+{
+	size_t i;
+
+	for (i = 1; i < b->post->nr_syms; i++) {
+		const GElf_Sym *st = &b->post->syms[i].st;
+		int o;
+
+		if (!new_global_data(b->pre, b->post, (int)i))
+			continue;
+		o = whole(b, st->st_shndx);
+		if (o < 0)
+			return -1;
+		if (add_sym(b, b->post->syms[i].name, GELF_ST_INFO(STB_GLOBAL, STT_OBJECT), o,
+			    st->st_value, st->st_size) < 0 ||
+		    add_new_global(b->res, b->post->syms[i].name))
+			return oom(b);
+	}
+	return 0;
+}
+
 static int sym_order(const struct osym *s)
 {
 	return GELF_ST_BIND(s->info) == STB_LOCAL ? 0 : 1;
@@ -877,7 +930,7 @@ int ksp_write_newobj(const struct kelf *pre, const struct kelf *post,
 		oom(&b);
 		goto out;
 	}
-	if (add_funcs(&b, unit_index) || add_data_copies(&b, unit_index))
+	if (add_funcs(&b, unit_index) || add_data_copies(&b, unit_index) || add_new_data(&b))
 		goto out;
 	for (sp = ksp_specials; sp->name; sp++) {
 		int sec = kelf_find_sec(post, sp->name);

@@ -39,7 +39,7 @@ struct ksp_newobj {
 	struct ksp_patch *patches;
 	size_t nr_patches;
 	size_t nr_new_funcs;
-	char **new_globals;	/* new non-static functions: defined, global */
+	char **new_globals;	/* new non-static functions and data: defined, global */
 	size_t nr_new_globals;
 	struct ksp_hooks hooks;	/* of ksplice-patch.h, with their aliases */
 	char **data_alias;	/* per data change: its post copy's global symbol, or NULL */
@@ -50,6 +50,12 @@ struct ksp_newobj {
 
 /* The label of symbol sym of k, for a unit path. Returns malloc'd text. */
 char *ksp_label_of(const struct kelf *k, int sym, const char *unit);
+
+/*
+ * Non-static data objects post adds, each alone in its section: the unit's
+ * new-code object defines them for the other units.
+ */
+size_t ksp_count_new_data(const struct kelf *pre, const struct kelf *post);
 
 /* Write the object to out_path. Returns 0, or -1 with a message in err. */
 int ksp_write_newobj(const struct kelf *pre, const struct kelf *post,

@@ -354,7 +354,7 @@ out:
 }
 
 /*
- * Does the update define label as a new global function: a unit of this
+ * Does the update define label as a new global function or data object: a unit of this
  * target, or another target's new module (ksplice-apply binds those)?
  */
 static int defined_by_update(const struct ksp_update *u, const char *label)

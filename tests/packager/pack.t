@@ -8,9 +8,10 @@
 # statics, the generated pre/new sources, and the exit codes for no change,
 # changed data and bad input; a renumbered BTF_ID symbol; --provided, --keep-new
 # and --import-ns; an R_X86_64_NONE relocation; data rewritten in place, and a
-# grown table replaced through its holder's pointer.
+# grown table replaced through its holder's pointer; a new data object of
+# another unit.
 . "$KSPLICE_TOP/tests/lib/tap.sh"
-tap_plan 43
+tap_plan 44
 make -C "$KSPLICE_TOP/packager" >/dev/null || { tap_plan 1; tap_ok 0 "packager builds"; exit 1; }
 P=$KSPLICE_TOP/packager/ksplice-pack
 F=$KSPLICE_TOP/tests/packager/fixtures
@@ -275,6 +276,23 @@ tap_ok "$(sed -n '/ksplice_pre_symbols/,/^};/p' out9/pre.c | grep -q '"first"' &
 	! sed -n '/ksplice_pre_symbols/,/^};/p' out10/pre.c | grep -q '"first"' &&
 	readelf -sW out10/code_0.o | grep -qE "UND first$" && echo 1)" \
 	"--provided=first: not a label to match (without it, it is), still undefined in the new code"
+# a new non-static data object of one unit that another unit's new code (or a
+# new copy of its data) refers to is linked in the module, not a label
+# (ath11k: core.c's new ath11k_hw_params points at hw.c's new ath11k_ce_ie_addr_ipq8074)
+printf 'int x_get(int i) { return i; }\n' >x_pre.c
+printf 'extern const int y_new[2];\nint x_get(int i) { return y_new[i & 1]; }\n' >x_post.c
+printf 'int y_old(void) { return 1; }\n' >y_pre.c
+printf 'int y_old(void) { return 1; }\nconst int y_new[2] = { 5, 6 };\n' >y_post.c
+for v in x_pre x_post y_pre y_post; do
+	gcc -O2 -fno-pic -mcmodel=kernel -ffunction-sections -fdata-sections -c $v.c -o $v.o
+done
+mkdir out15
+$P build --id=fx000015 --target=vmlinux --out=out15 x.c x_pre.o x_post.o y.c y_pre.o y_post.o \
+	>/dev/null 2>&1
+tap_ok "$([ $? = 0 ] && readelf -sW out15/code_0.o | grep -qE "UND y_new$" &&
+	readelf -sW out15/code_1.o | grep -qE "OBJECT +GLOBAL +DEFAULT +[0-9]+ y_new$" &&
+	! sed -n '/ksplice_pre_symbols/,/^};/p' out15/pre.c | grep -q '"y_new"' && echo 1)" \
+	"a new data object of another unit is defined in the module, not a label"
 # --keep-new: a target whose only change is a new function is built
 $P build --id=fx000011 --target=vmlinux --out=out11 w.c w_pre.o w_post.o >/dev/null 2>&1
 rc=$?
