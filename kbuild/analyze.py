@@ -605,13 +605,14 @@ def _struct_header(tree, struct, unit, kind="struct"):
     return found[0] if len(found) == 1 else None
 
 
-def _module_of(tree, unit, units, cfg):
-    """The module of a unit of the update, or None (vmlinux, a library)."""
-    target = ksplice_tree.unit_target(tree, unit, cfg)
+def _module_of(tree, unit, cfg):
+    """The module of a unit of the update, or None (vmlinux, a library, no
+    tree or configuration)."""
+    target = ksplice_tree.unit_target(tree, unit, cfg) if tree and cfg else None
     return None if target in (None, "vmlinux", "lib") else target
 
 
-def _fresh_init_module(r, unit, units, tree, cfg):
+def _fresh_init_module(r, u, tree, cfg):
     """A changed __init function of a module (or a function only its boot
     code calls): it runs again, patched, when the module loads after the
     update (kmod/coming.c), so the update applies while it is not loaded.
@@ -620,14 +621,13 @@ def _fresh_init_module(r, unit, units, tree, cfg):
             r"(changed|new) (__init )?function .* (\(\.init\.text\)|is called only at boot)",
             r["text"]):
         return None
-    mod = _module_of(tree, unit, units, cfg)
-    return {mod} if mod else None
+    return {u["module"]} if u["module"] else None
 
 
 DATA_KINDS = ("data", "read_mostly", "static_local")
 
 
-def _fresh_data(u, units, tree, cfg):
+def _fresh_data(u, tree, cfg):
     """The data reasons of a unit of a module that the core may set as the
     module loads (kmod/coming.c): every one of them is a same-size object
     ksplice-pack --fresh rewrites in place (nothing has read or copied it
@@ -635,7 +635,7 @@ def _fresh_data(u, units, tree, cfg):
     mine = [r for r in u["reasons"] if r["kind"] in DATA_KINDS]
     if tree is None or cfg is None or not mine or "pre_o" not in u:
         return None
-    mod = _module_of(tree, u["unit"], units, cfg)
+    mod = u["module"]
     if mod is None:
         return None
     done = _in_place(u["unit"], u["pre_o"], u["post_o"], fresh=True)
@@ -669,7 +669,7 @@ def _fresh_modules(r, unit, units, tree, cfg):
         if target in (None, "vmlinux", "lib"):
             return None
         mods.add(target)
-    mine = {_module_of(tree, u["unit"], units, cfg) for u in units}
+    mine = {u["module"] for u in units}
     return mods if mods and mods <= mine else None
 
 
@@ -724,8 +724,10 @@ def analyze(triples, tree=None):
     # an update with hooks takes care of the loaded module itself: no fresh
     cfg = _tree_config(tree) if tree and not any(u["hooks"] for u in units) else None
     fresh, fresh_types = set(), {}
+    for u in units:  # each unit's module, once
+        u["module"] = _module_of(tree, u["unit"], cfg)
     for u in units:
-        data = _fresh_data(u, units, tree, cfg)
+        data = _fresh_data(u, tree, cfg)
         if data:
             fresh.add(data[0])
             u["reasons"] = [r for r in u["reasons"] if r["kind"] not in DATA_KINDS]
@@ -735,7 +737,7 @@ def analyze(triples, tree=None):
         kept = []
         for r in u["reasons"]:
             mods = _fresh_modules(r, u["unit"], units, tree, cfg) if r["kind"] == "layout" \
-                else _fresh_init_module(r, u["unit"], units, tree, cfg) if r["kind"] == "init" \
+                else _fresh_init_module(r, u, tree, cfg) if r["kind"] == "init" \
                 else None
             if mods:
                 fresh |= mods
@@ -748,12 +750,13 @@ def analyze(triples, tree=None):
                                 "outside the tree that calls it would pass the old arguments")
         u["reasons"] = kept
     for u in units:  # a fresh module's exit code is patched as it loads too
-        mod = _module_of(tree, u["unit"], units, cfg) if u.get("exit_changed") and cfg else None
+        mod = u["module"] if u.get("exit_changed") else None
         if mod and mod not in fresh:
             warnings.append(f"{', '.join(u['exit_changed'])} ({u['unit']}): changed exit "
                             "code is not replaced: a loaded module unloads with the old one")
     for u in units:
-        for key in ("refs", "in_update", "post_o", "pre_o", "warnings", "exit_changed"):
+        for key in ("refs", "in_update", "post_o", "pre_o", "warnings", "exit_changed",
+                    "module"):
             u.pop(key, None)
     reasons = [r for u in units for r in u["reasons"]]
     kinds = sorted({k for u in units for k in u["hooks"]})

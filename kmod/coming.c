@@ -198,17 +198,6 @@ static const struct ksplice_symbol *find_symbol_of(struct ksplice_target *t,
 	return NULL;
 }
 
-static struct ksplice_target *deferred_target(struct ksplice_update *update,
-					      const char *name)
-{
-	struct ksplice_target *t;
-
-	list_for_each_entry(t, &update->targets, list)
-		if (t->deferred && !t->mod && !strcmp(t->name, name))
-			return t;
-	return NULL;
-}
-
 /*
  * Is fixup f's site in the target's new module, and does it hold the value
  * the module loader wrote for the address the label was given?
@@ -241,8 +230,8 @@ static int add_fixup(struct ksplice_update *update, const char *line)
 	    sscanf(line, "%55s %255s %lx %u %lld", name, label, &f.site, &f.type,
 		   &f.addend) != 5)
 		return -EINVAL;
-	t = deferred_target(update, name);
-	sym = t ? find_symbol_of(t, label) : NULL;
+	t = ksplice_find_target(update, name);
+	sym = t && !ksplice_target_live(t) ? find_symbol_of(t, label) : NULL;
 	if (!sym || !t->new_owner)
 		return -ENOENT;
 	if (f.type && !fixup_ok(&f, t->new_owner, ksplice_deferred_value(sym))) {

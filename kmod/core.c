@@ -46,8 +46,8 @@ struct ksplice_update *ksplice_find_update(const char *id)
 	return NULL;
 }
 
-static struct ksplice_target *find_target(struct ksplice_update *update,
-					  const char *name)
+struct ksplice_target *ksplice_find_target(struct ksplice_update *update,
+					   const char *name)
 {
 	struct ksplice_target *t;
 
@@ -182,7 +182,7 @@ static struct ksplice_update *update_for_pre(const struct ksplice_pre *pre)
 		ksplice_cleanup_update(update);
 		update = NULL;
 	}
-	if (update && find_target(update, pre->target)) {
+	if (update && ksplice_find_target(update, pre->target)) {
 		pr_err("Update %s: a pre module for %s is already loaded\n",
 		       pre->id, pre->target);
 		return ERR_PTR(-EEXIST);
@@ -268,7 +268,7 @@ void ksplice_unregister_pre(const struct ksplice_pre *pre)
 
 	mutex_lock(&ksplice_mutex);
 	update = ksplice_find_update(pre->id);
-	target = update ? find_target(update, pre->target) : NULL;
+	target = update ? ksplice_find_target(update, pre->target) : NULL;
 	if (target)
 		target->pre_owner = NULL;
 	mutex_unlock(&ksplice_mutex);
@@ -350,7 +350,7 @@ int ksplice_register_new(const struct ksplice_new *new, struct module *owner)
 	mutex_lock(&ksplice_mutex);
 	update = ksplice_find_update(new->id);
 	if (update)
-		target = find_target(update, new->target);
+		target = ksplice_find_target(update, new->target);
 	if (!target) {
 		pr_err("Update %s: new code for %s but no pre module matched it\n",
 		       new->id, new->target);
@@ -395,7 +395,7 @@ void ksplice_unregister_new(const struct ksplice_new *new)
 
 	mutex_lock(&ksplice_mutex);
 	update = ksplice_find_update(new->id);
-	target = update ? find_target(update, new->target) : NULL;
+	target = update ? ksplice_find_target(update, new->target) : NULL;
 	if (target && target->new_owner) {
 		/* we hold a reference while applied: cannot happen then */
 		WARN_ON(target->new_ref);

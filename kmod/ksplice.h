@@ -183,6 +183,8 @@ int ksplice_make_trampolines(struct ksplice_update *update,
 			     struct ksplice_target *target,
 			     const struct ksplice_new *new);
 struct ksplice_update *ksplice_find_update(const char *id);
+struct ksplice_target *ksplice_find_target(struct ksplice_update *update,
+					   const char *name);
 
 /* sysfs.c */
 int ksplice_sysfs_init(void);

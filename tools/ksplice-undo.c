@@ -46,33 +46,26 @@ static int report_abort(const char *id, int raw, int err)
  */
 static int unload_new(const char *id)
 {
-	char path[PATH_MAX], *text, *line, *save = NULL;
+	struct ks_target_state *v;
+	int i, n = ks_read_targets(id, &v), ret = 0;
 	struct ks_err err;
-	int ret = 0;
 
-	ks_update_path(path, sizeof(path), id, "targets");
-	text = ks_read_all(path);
-	if (!text)
-		return -1;
-	for (line = strtok_r(text, "\n", &save); line;
-	     line = strtok_r(NULL, "\n", &save)) {
-		char target[64], mod[64];
-
+	for (i = 0; i < n; i++) {
 		char pre[160], sys[200];
 		struct stat st;
 
-		if (sscanf(line, "%63s %63s", target, mod) != 2)
-			continue;
-		if (strcmp(mod, "-") && ks_unload_module(mod, &err)) {
+		if (strcmp(v[i].module, "-") && ks_unload_module(v[i].module, &err)) {
 			fprintf(stderr, "ksplice-undo: %s\n", err.msg);
 			ret = -1;
 		}
-		snprintf(pre, sizeof(pre), "ksplice_%s_%s_pre", id, target);
+		snprintf(pre, sizeof(pre), "ksplice_%s_%s_pre", id, v[i].name);
 		snprintf(sys, sizeof(sys), "/sys/module/%s", pre);
 		if (!stat(sys, &st) && ks_unload_module(pre, &err))
 			fprintf(stderr, "ksplice-undo: %s\n", err.msg);
 	}
-	free(text);
+	if (n < 0)
+		return -1;
+	free(v);
 	return ret;
 }
 

@@ -65,6 +65,10 @@ int ks_update_path(char *buf, size_t size, const char *id, const char *file);
 int ks_update_exists(const char *id);
 int ks_update_read(const char *id, const char *file, char *buf, size_t size);
 int ks_update_write(const char *id, const char *file, const char *text);
+struct ks_target_state {
+	char name[64], module[64], state[32];	/* module "-" when it has none */
+};
+int ks_read_targets(const char *id, struct ks_target_state **out);
 int ks_target_pending(const char *id, const char *target);
 
 /* modules */

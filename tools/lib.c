@@ -97,21 +97,51 @@ int ks_write_file(const char *path, const char *text)
 	return n == (ssize_t)strlen(text) ? 0 : -1;
 }
 
-/* Is target a deferred target of update id not loaded yet ("pending")? */
-int ks_target_pending(const char *id, const char *target)
+/*
+ * The lines of /sys/kernel/ksplice/<id>/targets ("target module state"):
+ * their count with *out malloc'd, or -1 when the file cannot be read.
+ */
+int ks_read_targets(const char *id, struct ks_target_state **out)
 {
 	char path[PATH_MAX], *text, *line, *save = NULL;
-	char name[64], mod[64], state[32];
-	int pending = 0;
+	struct ks_target_state *v = NULL, *p;
+	int n = 0;
 
 	ks_update_path(path, sizeof(path), id, "targets");
 	text = ks_read_all(path);
-	for (line = text ? strtok_r(text, "\n", &save) : NULL; line;
-	     line = strtok_r(NULL, "\n", &save))
-		if (sscanf(line, "%63s %63s %31s", name, mod, state) == 3 &&
-		    !strcmp(name, target) && !strcmp(state, "pending"))
-			pending = 1;
+	if (!text)
+		return -1;
+	for (line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		p = realloc(v, (n + 1) * sizeof(*v));
+		if (!p) {
+			n = -1;
+			break;
+		}
+		v = p;
+		v[n].state[0] = '\0';
+		if (sscanf(line, "%63s %63s %31s", v[n].name, v[n].module, v[n].state) >= 2)
+			n++;
+	}
 	free(text);
+	if (n < 0) {
+		free(v);
+		v = NULL;
+	}
+	*out = v;
+	return n;
+}
+
+/* Is target a deferred target of update id not loaded yet ("pending")? */
+int ks_target_pending(const char *id, const char *target)
+{
+	struct ks_target_state *v;
+	int i, n = ks_read_targets(id, &v), pending = 0;
+
+	for (i = 0; i < n; i++)
+		if (!strcmp(v[i].name, target) && !strcmp(v[i].state, "pending"))
+			pending = 1;
+	if (n >= 0)
+		free(v);
 	return pending;
 }
 
