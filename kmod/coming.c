@@ -24,18 +24,21 @@
  * Data rewritten in place (data.c) is matched and written at COMING too,
  * after the trampolines: nothing has read it yet. A deferred target may not
  * carry custom code (hooks): refused (target_not_loaded). Nor may its new
- * code use a static key of the module (the module loader registers the new
- * module's __jump_table with the key it is given): ksplice-apply refuses
- * that, but for dynamic-debug callsites (dev_dbg(), pr_debug()), whose
- * descriptor is bound to a disabled one of the core's own: the new code's
- * debug messages cannot be switched on.
+ * code use a static key or static call of the module (the module loader
+ * registers the new module's __jump_table and static call sites with the key
+ * it is given): ksplice-apply refuses that, but for two kinds bound to
+ * disabled stand-ins of the core's own: dynamic-debug callsites (dev_dbg(),
+ * pr_debug()), whose debug messages cannot be switched on, and the module's
+ * own tracepoints (trace_*()), whose events the new code never emits.
  */
 #define pr_fmt(fmt) "ksplice: " fmt
 
 #include <linux/dynamic_debug.h>
 #include <linux/module.h>
 #include <linux/slab.h>
+#include <linux/static_call.h>
 #include <linux/string.h>
+#include <linux/tracepoint-defs.h>
 #include "ksplice.h"
 
 /*
@@ -48,6 +51,48 @@ static struct _ddebug ksplice_off_ddebug = {
 	.key.dd_key_false = STATIC_KEY_FALSE_INIT,
 #endif
 };
+
+/*
+ * The tracepoint of a deferred target's new code that calls one of the
+ * module's own events: its key stays off, so the call is never reached; the
+ * module loader turns its static call site into a nop (the key has no
+ * function), and the call's trampoline is an empty function.
+ */
+static struct tracepoint ksplice_off_tracepoint = {
+	.name = "ksplice_off",
+	.key = STATIC_KEY_INIT_FALSE,
+};
+
+static struct static_call_key ksplice_off_call_key;
+
+static noinline void ksplice_off_call(void)
+{
+}
+
+/* The stand-in of a tracepoint label (see above), or 0. */
+static unsigned long off_tracepoint(const char *name)
+{
+	if (!strncmp(name, "__tracepoint_", 13))
+		return (unsigned long)&ksplice_off_tracepoint;
+	if (!strncmp(name, "__SCK__tp_func_", 15))
+		return (unsigned long)&ksplice_off_call_key;
+	if (!strncmp(name, "__SCT__tp_func_", 15) ||
+	    !strncmp(name, "__traceiter_", 12))
+		return (unsigned long)ksplice_off_call;
+	return 0;
+}
+
+/*
+ * Is value a stand-in? Matching finds the module's own descriptor or
+ * tracepoint there, which the new code is not to use.
+ */
+static bool is_standin(unsigned long value)
+{
+	return value == (unsigned long)&ksplice_off_ddebug ||
+	       value == (unsigned long)&ksplice_off_tracepoint ||
+	       value == (unsigned long)&ksplice_off_call_key ||
+	       value == (unsigned long)ksplice_off_call;
+}
 
 /* The address new code's labels have until their module loads. */
 static noinline void ksplice_not_loaded(void)
@@ -117,7 +162,7 @@ unsigned long ksplice_deferred_value(const struct ksplice_symbol *sym)
 	if (!strncmp(sym->name, "__UNIQUE_ID_ddebug", 18))
 		return (unsigned long)&ksplice_off_ddebug;
 	if (!strchr(sym->label, '%'))
-		addr = kernel_global(sym->name);
+		addr = kernel_global(sym->name) ?: off_tracepoint(sym->name);
 	return addr ?: ksplice_placeholder();
 }
 
@@ -280,7 +325,8 @@ static int apply_fixups(struct ksplice_update *update,
 		struct ksplice_label *l = ksplice_get_label(target, f->label);
 
 		/* "=value": a check, where matching settled the label */
-		if (!f->type && (!l || !l->pinned || l->value == f->site))
+		if (!f->type && (!l || !l->pinned || l->value == f->site ||
+				 is_standin(f->site)))
 			continue;
 		if (!l || !l->pinned) {
 			pr_err("Update %s: %s: label %s is not resolved\n",
