@@ -309,6 +309,8 @@ def _data_reasons(unit, diff, pre, post, refs):
                                        f"changed constant {c['name']} ({why}) that boot code "
                                        f"({at_boot.get(c['name']) or at_boot[sec]}) used or "
                                        "registered: the running kernel keeps using its copy"))
+        elif sec.startswith(".bss") and why == "initializer":
+            continue  # zeros spelled out (smc's HLIST_HEAD_INIT): zero in both builds
         elif sec.startswith((".data", ".bss")) or d.get("placement") == "data":
             reasons.append(_reason("data", unit, c["name"],
                                    f"changed initializer of persistent data {c['name']} "
