@@ -148,6 +148,32 @@ def _section_funcs(obj):
     return funcs
 
 
+def _named_by_relocations(obj):
+    """The symbols (for a section symbol, the section) that a relocation of
+    any section of the object but its debug information names."""
+    named, cur = set(), None
+    for ln in _run(["readelf", "-rW", obj]).stdout.splitlines():
+        m = re.match(r"Relocation section '\.rela(\S*)'", ln)
+        if m:
+            cur = m.group(1)
+            continue
+        f = ln.split()
+        if cur and not cur.startswith(".debug") and len(f) >= 5 and \
+                re.fullmatch(r"[0-9a-f]{16}", f[0]):
+            named.add(f[4])
+    return named
+
+
+def _unreferenced(c, d, named):
+    """Is the changed data object a static one, alone in its own section
+    (-fdata-sections: no special section the kernel walks), that no
+    relocation names? Nothing in the kernel reads it: a device id table only
+    MODULE_DEVICE_TABLE() names, for modpost (mscc's vsc85xx_tbl)."""
+    sec = d.get("section", "")
+    return bool(d.get("static")) and c["name"] not in named and sec not in named and \
+        sec in (f".{kind}.{c['name']}" for kind in ("data", "bss", "rodata"))
+
+
 def _is_call(code, off, typ):
     """Does the relocation at off of code belong to a call or jump (not to an
     address taken)? Calls to global functions are PLT32; to local ones PC32
@@ -261,7 +287,7 @@ def _is_boot_section(sec):
                            ".init_array"))
 
 
-def _data_reasons(unit, diff, pre, post, refs):
+def _data_reasons(unit, diff, pre, post, refs, named=frozenset()):
     reasons = []
     # constants whose address data holds (a driver's id table in its struct),
     # by symbol or, for a relocation against a section symbol, by section
@@ -278,6 +304,8 @@ def _data_reasons(unit, diff, pre, post, refs):
             continue
         if c.get("trace_output"):
             continue  # a print format, an enum map, a __print_symbolic table
+        if _unreferenced(c, d, named):
+            continue
         if d.get("placement") == "init" or sec.startswith(".init."):
             reasons.append(_reason("init", unit, c["name"],
                                    f"changed boot-time data {c['name']} ({sec}, {why}): "
@@ -488,7 +516,8 @@ def analyze_unit(unit, pre_o, post_o):
     if pre is None or post is None:
         raise AnalyzeError(f"{unit}: the records of one object are unreadable")
     refs = relocations(post_o)
-    reasons, in_place = _data_reasons(unit, diff, pre, post, refs), []
+    reasons, in_place = _data_reasons(unit, diff, pre, post, refs,
+                                      _named_by_relocations(post_o)), []
     if reasons:
         reasons, in_place = _rewritten_in_place(reasons, _in_place(unit, pre_o, post_o))
     reasons += _func_reasons(unit, diff, pre, post, pre_o, post_o, hook_funcs, refs)
