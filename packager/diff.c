@@ -433,6 +433,36 @@ static int holders_take_new_copy(const struct kelf *pre, int pre_sym, const stru
 	return holder_fields(pre, pre_sym, post, sym, d) < 0 ? -1 : 1;
 }
 
+/*
+ * Is post's data object sym a static alone in its own section (-fdata-sections:
+ * no special section the kernel walks) that no relocation of an allocated
+ * section names? Nothing in the kernel reads it: a device id table that only
+ * MODULE_DEVICE_TABLE() names, for modpost (mscc's vsc85xx_tbl).
+ */
+static int unreferenced(const struct kelf *post, int sym)
+{
+	const char *name = post->syms[sym].name, *sn;
+	size_t sec, i, n;
+
+	if (!kelf_sym_is_local(post, sym))
+		return 0;
+	sn = post->secs[post->syms[sym].st.st_shndx].name;
+	n = strlen(sn) - strlen(name);
+	if (strlen(sn) <= strlen(name) || strcmp(sn + n, name) || sn[n - 1] != '.' ||
+	    (strncmp(sn, ".data.", n) && strncmp(sn, ".bss.", n) && strncmp(sn, ".rodata.", n)))
+		return 0;
+	for (sec = 1; sec < post->nr_secs; sec++) {
+		const struct kelf_sec *s = &post->secs[sec];
+
+		if (!(s->sh.sh_flags & SHF_ALLOC))
+			continue;
+		for (i = 0; i < s->nr_relas; i++)
+			if (rela_targets(post, &s->relas[i], sym))
+				return 0;
+	}
+	return 1;
+}
+
 static int compare_data(const struct kelf *pre, const struct kelf *post, struct ksp_diff *d)
 {
 	size_t i;
@@ -462,7 +492,7 @@ static int compare_data(const struct kelf *pre, const struct kelf *post, struct 
 		else if (!relas_equal(pre, sa, a->st_value, post, sb, b->st_value, a->st_size, 0))
 			snprintf(why, sizeof(why), "initial pointer value changed");
 		if (!why[0] || ks_data_is_trace_output(post->syms[p].name, NULL) ||
-		    readers_take_new_copy(post, d, p, 0))
+		    unreferenced(post, p) || readers_take_new_copy(post, d, p, 0))
 			continue;
 		/* the same size: its fields change in place instead (inplace.h) */
 		replaced = a->st_size == b->st_size ? 0 :

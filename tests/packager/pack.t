@@ -9,9 +9,9 @@
 # changed data and bad input; a renumbered BTF_ID symbol; --provided, --keep-new
 # and --import-ns; an R_X86_64_NONE relocation; data rewritten in place, and a
 # grown table replaced through its holder's pointer; a new data object of
-# another unit.
+# another unit; an unreferenced device id table.
 . "$KSPLICE_TOP/tests/lib/tap.sh"
-tap_plan 44
+tap_plan 45
 make -C "$KSPLICE_TOP/packager" >/dev/null || { tap_plan 1; tap_ok 0 "packager builds"; exit 1; }
 P=$KSPLICE_TOP/packager/ksplice-pack
 F=$KSPLICE_TOP/tests/packager/fixtures
@@ -293,6 +293,16 @@ tap_ok "$([ $? = 0 ] && readelf -sW out15/code_0.o | grep -qE "UND y_new$" &&
 	readelf -sW out15/code_1.o | grep -qE "OBJECT +GLOBAL +DEFAULT +[0-9]+ y_new$" &&
 	! sed -n '/ksplice_pre_symbols/,/^};/p' out15/pre.c | grep -q '"y_new"' && echo 1)" \
 	"a new data object of another unit is defined in the module, not a label"
+# a static table that no relocation names (MODULE_DEVICE_TABLE's alias only,
+# for modpost: mscc's vsc85xx_tbl) changes no state
+printf 'struct id { int a, b; };\nstatic struct id tbl[] = { { 1, 2 }, %s { 0, 0 } };\nextern typeof(tbl) __mod_mdio__tbl_device_table __attribute__((unused, alias("tbl")));\nint probe(int x) { return x; }\n' "" >t1.c
+printf 'struct id { int a, b; };\nstatic struct id tbl[] = { { 1, 2 }, %s { 0, 0 } };\nextern typeof(tbl) __mod_mdio__tbl_device_table __attribute__((unused, alias("tbl")));\nint probe(int x) { return x; }\n' "{ 3, 4 }," >t2.c
+for v in t1 t2; do
+	gcc -O2 -fno-pic -mcmodel=kernel -ffunction-sections -fdata-sections -c $v.c -o $v.o
+done
+got=$($P diff t.c t1.o t2.o 2>/dev/null)
+rc=$?
+tap_ok "$([ $rc = 0 ] && [ -z "$got" ] && echo 1)" "a static table only MODULE_DEVICE_TABLE names is no data change (exit $rc: $got)"
 # --keep-new: a target whose only change is a new function is built
 $P build --id=fx000011 --target=vmlinux --out=out11 w.c w_pre.o w_post.o >/dev/null 2>&1
 rc=$?
