@@ -186,13 +186,15 @@ static int bind_symbols(Elf *elf, const char *symbols, int *nr_bound,
 
 /*
  * A label site the core may rewrite once the target loads: in the new code
+ * (with static_cpu_has()'s .altinstr_aux, code the loader only runs through)
  * or its read-only data. A site elsewhere is one the module loader acts on as
  * it loads the module (a static key of __jump_table, a static call site, an
  * alternative's replacement): the placeholder must not get there.
  */
 static int fixup_section_ok(const char *name)
 {
-	return !strncmp(name, ".text", 5) || !strncmp(name, ".rodata", 7);
+	return !strncmp(name, ".text", 5) || !strncmp(name, ".rodata", 7) ||
+	       !strcmp(name, ".altinstr_aux");
 }
 
 /*
