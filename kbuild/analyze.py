@@ -459,15 +459,17 @@ def _fallback_reasons(unit, pre_o, post_o):
 def _in_place(unit, pre_o, post_o, fresh=False):
     """The changed data objects the core rewrites in place (packager/inplace.h
     decides; fresh: in a module patched as it loads): name -> what changes,
-    e.g. "1 field: +72 pointer"; and a replaced constant (packager/diff.c
-    holders_take_new_copy) -> its holder."""
+    e.g. "1 field: +72 pointer"; a replaced constant (packager/diff.c
+    holders_take_new_copy) -> its holder; and, fresh, a static whose size
+    changes that the new code gets its own copy of (fresh_instance())."""
     p = _run([PACK, "diff", "--json"] + (["--fresh"] if fresh else []) + [unit, pre_o, post_o],
              ok=(0, 1, 2, 3, 4))
     try:
         units = json.loads(p.stdout)["units"]
     except (ValueError, KeyError):
         return {}
-    out = {}
+    out = {name: "a fresh copy in the update, for every function that uses it"
+           for u in units for name in u.get("instances", [])}
     for d in (d for u in units for d in u.get("data", []) if d.get("in_place")):
         fields = ", ".join(f"+{f['offset']} {f['kind']}" for f in d["fields"])
         n = len(d["fields"])

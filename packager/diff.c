@@ -463,6 +463,80 @@ static int unreferenced(const struct kelf *post, int sym)
 	return 1;
 }
 
+/*
+ * Is relocation r of section sec inside post's object sym itself (a list
+ * head that points at itself)?
+ */
+static int self_reference(const struct kelf *post, int sec, const struct kelf_rela *r, int sym)
+{
+	const GElf_Sym *t = &post->syms[sym].st;
+
+	return (int)t->st_shndx == sec && r->offset >= t->st_value &&
+	       r->offset < t->st_value + t->st_size;
+}
+
+/*
+ * A changed writable static of a fresh target (a module patched as it loads,
+ * before its init runs) whose size changes (xt_mac's mac_mt_reg becomes an
+ * array of two matches) cannot be rewritten in place; but nothing has used
+ * the module's copy yet, so the new code may use a fresh copy of its own,
+ * initialised as post says, if every function that refers to it is replaced
+ * (its __init and __exit functions too: fresh targets patch them) and no
+ * data but itself holds its address. Returns 1 when so (the functions are
+ * marked changed), 0 when not, -1 out of memory.
+ */
+static int fresh_instance(const struct kelf *post, struct ksp_diff *d, int sym)
+{
+	size_t sec, i, pass;
+	int *v;
+
+	if (!d->fresh || !kelf_sym_is_local(post, sym) ||
+	    !(post->secs[post->syms[sym].st.st_shndx].sh.sh_flags & SHF_WRITE))
+		return 0;
+	for (pass = 0; pass < 2; pass++)	/* check, then mark */
+		for (sec = 1; sec < post->nr_secs; sec++) {
+			const struct kelf_sec *s = &post->secs[sec];
+
+			if (!(s->sh.sh_flags & SHF_ALLOC) || !strncmp(s->name, ".discard", 8))
+				continue;
+			for (i = 0; i < s->nr_relas; i++) {
+				const struct kelf_rela *r = &s->relas[i];
+				int f;
+
+				if (!rela_targets(post, r, sym) ||
+				    self_reference(post, (int)sec, r, sym))
+					continue;
+				f = kelf_sec_is_text(post, (int)sec) ?
+				    ksp_func_at(&d->post, (int)sec, (int64_t)r->offset) : -1;
+				if (f < 0)
+					return 0;	/* data holds it, or code of no function */
+				if (d->post.v[f].parent >= 0)
+					f = d->post.v[f].parent;	/* a .cold fragment */
+				if (pass && d->post.v[f].change == KSP_SAME) {
+					d->post.v[f].change = KSP_CHANGED;
+					if (d->post.v[f].peer >= 0)
+						d->pre.v[d->post.v[f].peer].change = KSP_CHANGED;
+				}
+			}
+		}
+	v = realloc(d->instances, (d->nr_instances + 1) * sizeof(*v));
+	if (!v)
+		return -1;
+	d->instances = v;
+	v[d->nr_instances++] = sym;
+	return 1;
+}
+
+int ksp_diff_is_instance(const struct ksp_diff *d, int sym)
+{
+	size_t i;
+
+	for (i = 0; i < d->nr_instances; i++)
+		if (d->instances[i] == sym)
+			return 1;
+	return 0;
+}
+
 static int compare_data(const struct kelf *pre, const struct kelf *post, struct ksp_diff *d)
 {
 	size_t i;
@@ -497,6 +571,8 @@ static int compare_data(const struct kelf *pre, const struct kelf *post, struct 
 		/* the same size: its fields change in place instead (inplace.h) */
 		replaced = a->st_size == b->st_size ? 0 :
 			   holders_take_new_copy(pre, (int)i, post, d, p);
+		if (!replaced && a->st_size != b->st_size)
+			replaced = fresh_instance(post, d, p);
 		if (replaced < 0 || (!replaced && add_data_change(pre, post, d, (int)i, p, why)))
 			return -1;
 	}
@@ -526,5 +602,6 @@ void ksp_diff_free(struct ksp_diff *d)
 	for (i = 0; i < d->nr_data; i++)
 		ksp_inplace_free(&d->data[i].inplace);
 	free(d->data);
+	free(d->instances);
 	memset(d, 0, sizeof(*d));
 }

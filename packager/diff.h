@@ -52,6 +52,8 @@ struct ksp_diff {
 	struct ksp_funcs pre, post;
 	struct ksp_data_change *data;
 	size_t nr_data;
+	int *instances;		/* post statics the new code gets a fresh copy of */
+	size_t nr_instances;
 };
 
 /*
@@ -67,6 +69,9 @@ void ksp_diff_free(struct ksp_diff *d);
 int ksp_func_of_sym(const struct ksp_funcs *fs, int sym);
 /* Index in fs of the function whose bytes cover offset off of section sec, or -1. */
 int ksp_func_at(const struct ksp_funcs *fs, int sec, int64_t off);
+
+/* Does the new code get a fresh copy of post's static sym (fresh_instance())? */
+int ksp_diff_is_instance(const struct ksp_diff *d, int sym);
 
 /* Is this post function part of the update (changed or new, or a fragment of one)? */
 int ksp_post_included(const struct ksp_diff *d, size_t i);

@@ -121,13 +121,17 @@ static size_t count_in_place(const struct ksp_diff *d)
 }
 
 /*
- * Changed data, one line each on stderr: rewritten in place, or unsupported
- * (and why not in place). Returns how many are unsupported.
+ * Changed data, one line each on stderr: a fresh copy, rewritten in place,
+ * or unsupported (and why not in place). Returns how many are unsupported.
  */
 static size_t report_unsupported(const struct unit_state *s, const char *unit)
 {
 	size_t i;
 
+	for (i = 0; i < s->diff.nr_instances; i++)
+		fprintf(stderr, "%s: data %s: its size changes: a fresh copy in the update, "
+			"for every function that uses it\n", unit,
+			s->post.syms[s->diff.instances[i]].name);
 	for (i = 0; i < s->diff.nr_data; i++) {
 		const struct ksp_data_change *c = &s->diff.data[i];
 
@@ -179,6 +183,9 @@ static int cmd_diff(int argc, char **argv)
 		for (k = 0; k < s.diff.pre.n; k++)
 			if (s.diff.pre.v[k].change == KSP_REMOVED && s.diff.pre.v[k].parent < 0)
 				printf("removed %s\n", s.pre.syms[s.diff.pre.v[k].sym].name);
+		for (k = 0; k < s.diff.nr_instances; k++)
+			printf("data %s: a fresh copy in the update\n",
+			       s.post.syms[s.diff.instances[k]].name);
 		for (k = 0; k < s.diff.nr_data; k++)
 			printf("data %s: %s (%s%s)\n", s.pre.syms[s.diff.data[k].pre_sym].name,
 			       s.diff.data[k].reason,

@@ -233,7 +233,8 @@ static int ref_data(struct builder *b, int t, int64_t addend, struct ref *out)
 	const struct kelf_sec *sec = &post->secs[s->st_shndx];
 	int e;
 
-	if (kelf_sym_is_local(post, t) && !(sec->sh.sh_flags & SHF_WRITE))
+	if (kelf_sym_is_local(post, t) &&
+	    (!(sec->sh.sh_flags & SHF_WRITE) || ksp_diff_is_instance(b->d, t)))
 		return ref_whole(b, s->st_shndx, (int64_t)s->st_value + addend, out);
 	if (!kelf_sym_is_local(post, t) && kelf_find_sym(b->pre, post->syms[t].name) < 0)
 		return ref_whole(b, s->st_shndx, (int64_t)s->st_value + addend, out);

@@ -740,6 +740,12 @@ int ksp_write_manifest(FILE *f, const struct ksp_update *u, char *err, size_t er
 		put_func_list(f, un, KSP_REMOVED);
 		fprintf(f, ", \"data\": ");
 		put_data_list(f, un);
+		fprintf(f, ", \"instances\": [");
+		for (size_t k = 0; k < un->diff->nr_instances; k++) {
+			fprintf(f, "%s", k ? ", " : "");
+			put_json_str(f, un->post->syms[un->diff->instances[k]].name);
+		}
+		fprintf(f, "]");
 		if (un->nobj) {
 			size_t i;
 

@@ -187,14 +187,17 @@ static int bind_symbols(Elf *elf, const char *symbols, int *nr_bound,
 /*
  * A label site the core may rewrite once the target loads: in the new code
  * (with static_cpu_has()'s .altinstr_aux, code the loader only runs through)
- * or its read-only data. A site elsewhere is one the module loader acts on as
- * it loads the module (a static key of __jump_table, a static call site, an
- * alternative's replacement): the placeholder must not get there.
+ * or its data (read-only, or a fresh copy of a static of the module: only
+ * the new code reads it). A site elsewhere is one the module loader acts on
+ * as it loads the module (a static key of __jump_table, a static call site,
+ * an alternative's replacement, per-cpu data): the placeholder must not get
+ * there.
  */
 static int fixup_section_ok(const char *name)
 {
 	return !strncmp(name, ".text", 5) || !strncmp(name, ".rodata", 7) ||
-	       !strcmp(name, ".altinstr_aux");
+	       !strcmp(name, ".altinstr_aux") ||
+	       (!strncmp(name, ".data", 5) && strncmp(name, ".data..percpu", 13));
 }
 
 /*

@@ -9,9 +9,10 @@
 # changed data and bad input; a renumbered BTF_ID symbol; --provided, --keep-new
 # and --import-ns; an R_X86_64_NONE relocation; data rewritten in place, and a
 # grown table replaced through its holder's pointer; a new data object of
-# another unit; an unreferenced device id table.
+# another unit; an unreferenced device id table; --fresh: a grown writable
+# static is a fresh copy.
 . "$KSPLICE_TOP/tests/lib/tap.sh"
-tap_plan 45
+tap_plan 47
 make -C "$KSPLICE_TOP/packager" >/dev/null || { tap_plan 1; tap_ok 0 "packager builds"; exit 1; }
 P=$KSPLICE_TOP/packager/ksplice-pack
 F=$KSPLICE_TOP/tests/packager/fixtures
@@ -252,6 +253,33 @@ tap_ok "$([ $? = 0 ] && grep -q "data rw_ops: initial value changed: rewritten i
 	"--fresh: a value in writable data is rewritten in place; the pre module is flagged KSPLICE_TARGET_FRESH"
 err=$($P diff u.c /etc/passwd pre.o 2>&1)
 tap_ok "$([ $? = 1 ] && echo "$err" | grep -q "/etc/passwd: not an ELF file" && echo 1)" "not an object: exit 1, named"
+# --fresh: a writable static that grows (xt_mac's mac_mt_reg becomes an array
+# of two) is a fresh copy in the new code; every function using it is replaced
+cat >fi_pre.c <<'EOF2'
+struct match { const char *name; int family; };
+extern int register_matches(struct match *m, int n);
+extern void unregister_matches(struct match *m, int n);
+static struct match regs[] = { { "mac", 0 } };
+#define N (int)(sizeof(regs) / sizeof(regs[0]))
+__attribute__((section(".init.text"))) int mt_init(void) { return register_matches(regs, N); }
+__attribute__((section(".exit.text"))) void mt_exit(void) { unregister_matches(regs, N); }
+int mt_family(void) { return regs[0].family; }
+EOF2
+sed 's/{ { "mac", 0 } }/{ { "mac", 2 }, { "mac", 10 } }/' fi_pre.c >fi_post.c
+for v in fi_pre fi_post; do
+	gcc -O2 -fno-pic -mcmodel=kernel -ffunction-sections -fdata-sections -c $v.c -o $v.o
+done
+got=$($P diff --fresh u.c fi_pre.o fi_post.o 2>/dev/null | sort | tr '\n' ',')
+tap_ok "$([ "$got" = "changed mt_exit,changed mt_family,changed mt_init,data regs: a fresh copy in the update," ] && echo 1)" \
+	"--fresh: a writable static that grows is a fresh copy; its readers, __init and __exit ones too, are replaced ($got)"
+mkdir fi
+$P build --id=fx000016 --target=m --fresh --out=fi u.c fi_pre.o fi_post.o >/dev/null 2>&1
+rc=$?
+tap_ok "$([ $rc = 0 ] && readelf -SW fi/code_0.o | grep -q " \.data\.regs " &&
+	! readelf -sW fi/code_0.o | grep -q "UND regs" &&
+	$P diff --json --fresh u.c fi_pre.o fi_post.o 2>/dev/null | jq -e '.units[0].instances == ["regs"]' >/dev/null &&
+	$P build --id=fx000017 --target=m --out=fi2 u.c fi_pre.o fi_post.o >/dev/null 2>&1; [ $? = 4 ] && echo 1)" \
+	"build: the new code carries its copy (no label); listed as an instance; without --fresh a data change (exit 4)"
 
 # BTF_ID_LIST_SINGLE(): the ops table points into .BTF_ids, at a symbol named
 # by __COUNTER__ and __LINE__; a fix above it renumbers it, which is no
