@@ -660,11 +660,17 @@ def _fresh_init_module(r, u, tree, cfg):
 DATA_KINDS = ("data", "read_mostly", "static_local")
 
 
+NEW_OWN_SECTION = re.compile(r"new global data (\S+) \(\.(data|bss|rodata)\.\1\)")
+
+
 def _fresh_data(u, tree, cfg):
     """The data reasons of a unit of a module that the core may set as the
     module loads (kmod/coming.c): every one of them is a same-size object
     ksplice-pack --fresh rewrites in place (nothing has read or copied it
-    yet). (module, {symbol: fields}), or None."""
+    yet), a static whose size changes that the new code gets a fresh copy
+    of, or a new global alone in its section (the new module defines it, and
+    the module's init, patched, sets it up). (module, {symbol: what}), or
+    None."""
     mine = [r for r in u["reasons"] if r["kind"] in DATA_KINDS]
     if tree is None or cfg is None or not mine or "pre_o" not in u:
         return None
@@ -672,6 +678,8 @@ def _fresh_data(u, tree, cfg):
     if mod is None:
         return None
     done = _in_place(u["unit"], u["pre_o"], u["post_o"], fresh=True)
+    done.update({r["symbol"]: "new, in the update" for r in mine
+                 if NEW_OWN_SECTION.match(r["text"])})
     if not all(r["symbol"] in done for r in mine):
         return None
     return mod, {r["symbol"]: done[r["symbol"]] for r in mine}
