@@ -252,6 +252,18 @@ static int rela_targets(const struct kelf *post, const struct kelf_rela *r, int 
 	return GELF_ST_TYPE(s->st_info) == STT_SECTION && s->st_shndx == t->st_shndx;
 }
 
+/* Replace post function f (the parent of a .cold fragment), changed or not. */
+static void mark_replaced(struct ksp_diff *d, int f)
+{
+	if (d->post.v[f].parent >= 0)
+		f = d->post.v[f].parent;
+	if (d->post.v[f].change != KSP_SAME)
+		return;
+	d->post.v[f].change = KSP_CHANGED;
+	if (d->post.v[f].peer >= 0)
+		d->pre.v[d->post.v[f].peer].change = KSP_CHANGED;
+}
+
 /*
  * A changed read-only static (a quirk table, an id list, a string table) is
  * no data change when only code reads it: the new code gets its own copy
@@ -289,13 +301,8 @@ static int readers_take_new_copy(const struct kelf *post, struct ksp_diff *d, in
 				if (skip_section(s->name))
 					return 0;	/* boot code stored or read it */
 				f = ksp_func_at(&d->post, (int)sec, (int64_t)s->relas[i].offset);
-				if (f >= 0 && d->post.v[f].parent >= 0)
-					f = d->post.v[f].parent;	/* a .cold fragment */
-				if (pass && f >= 0 && d->post.v[f].change == KSP_SAME) {
-					d->post.v[f].change = KSP_CHANGED;
-					if (d->post.v[f].peer >= 0)
-						d->pre.v[d->post.v[f].peer].change = KSP_CHANGED;
-				}
+				if (pass && f >= 0)
+					mark_replaced(d, f);
 			}
 		}
 	return 1;
@@ -510,13 +517,8 @@ static int fresh_instance(const struct kelf *post, struct ksp_diff *d, int sym)
 				    ksp_func_at(&d->post, (int)sec, (int64_t)r->offset) : -1;
 				if (f < 0)
 					return 0;	/* data holds it, or code of no function */
-				if (d->post.v[f].parent >= 0)
-					f = d->post.v[f].parent;	/* a .cold fragment */
-				if (pass && d->post.v[f].change == KSP_SAME) {
-					d->post.v[f].change = KSP_CHANGED;
-					if (d->post.v[f].peer >= 0)
-						d->pre.v[d->post.v[f].peer].change = KSP_CHANGED;
-				}
+				if (pass)
+					mark_replaced(d, f);
 			}
 		}
 	v = realloc(d->instances, (d->nr_instances + 1) * sizeof(*v));

@@ -8,20 +8,33 @@
 # In the VM: applied while mac80211 is not loaded; modprobe mac80211_hwsim
 # patches it as it loads; bringing wlan0 up runs the new drv_start; with the
 # mac80211 events on, the unpatched code's events are traced, the new code's
-# drv_start is not; unloaded, undone, nothing of the update stays.
+# drv_start is not; unloaded, undone, nothing of the update stays. First,
+# new code that uses one of the module's other static keys
+# (module-static-key.patch: ieee80211_txq_airtime_check tests aql_disable)
+# is refused while mac80211 is not loaded (status 17, naming the key and
+# __jump_table), and nothing changes.
 . "$KSPLICE_TOP/tests/lib/tap.sh"
 . "$KSPLICE_TOP/tests/apply/lib/vmtest.sh"
-tap_plan 12
+tap_plan 15
 vm_setup
 make -C "$KSPLICE_TOP/packager" >/dev/null
 out=$vm_out
 vm_create trcdef01 create-trace.log "" -q \
 	--patch="$KSPLICE_TOP/tests/create/patches/module-trace-deferred.patch"
+vm_create skeydef1 create-skey.log "static key: " -q \
+	--patch="$KSPLICE_TOP/tests/create/patches/module-static-key.patch"
 {
 	vm_prelude
 	cat <<'S'
 T=/sys/kernel/tracing
 mount -t tracefs nodev $T 2>/dev/null
+ksplice-apply /ksplice/ksplice-skeydef1.tar.gz >/tmp/skey.out 2>&1
+st=$?
+cat /tmp/skey.out
+check "static key: refused while mac80211 is not loaded (status $st, target_not_loaded), naming aql_disable in __jump_table" \
+	sh -c "[ $st = 17 ] && grep -q 'mac80211: its new code refers to aql_disable from __jump_table, which the module loader acts on' /tmp/skey.out"
+check "static key: nothing of it stays" \
+	sh -c '[ ! -e /sys/kernel/ksplice/skeydef1 ] && ! grep -q ksplice_skeydef1 /proc/modules && ! grep -q "^mac80211 " /proc/modules'
 ksplice-apply /ksplice/ksplice-trcdef01.tar.gz >/tmp/apply.out 2>&1
 echo "KS-DIAG apply: status $?" >>$KS_RESULTS
 cat /tmp/apply.out
@@ -51,6 +64,7 @@ check "after undo, mac80211 loads with the stock drv_start" \
 S
 } >"$out/trace-vm.sh"
 vm_run trace "$out/trace-vm.sh" --module mac80211_hwsim \
-	--file "$out/ksplice-trcdef01.tar.gz:/ksplice/ksplice-trcdef01.tar.gz"
-vm_results 9
+	--file "$out/ksplice-trcdef01.tar.gz:/ksplice/ksplice-trcdef01.tar.gz" \
+	--file "$out/ksplice-skeydef1.tar.gz:/ksplice/ksplice-skeydef1.tar.gz"
+vm_results 11
 tap_finish
