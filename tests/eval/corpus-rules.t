@@ -5,7 +5,7 @@
 # other .c changes it must be created with, and how a fallback patch loses a
 # header. Fast: no kernel tree.
 . "$KSPLICE_TOP/tests/lib/tap.sh"
-tap_plan 40
+tap_plan 41
 python3 - "$KSPLICE_TOP" <<'PY'
 import importlib.machinery, importlib.util, json, os, sys, tempfile
 top = sys.argv[1]
@@ -462,6 +462,10 @@ ok(len(b) == 1 and "modprobe -r r8152" in b[0] and len(a) == 1 and "modprobe r81
    len(u) == 2 and all("modprobe -r r8152" in x for x in u) and
    len(b2) == 1 and "modprobe intel_uncore" in b2[0] and not a2,
    "a fresh target is loaded after apply and unloaded before undo; another before apply")
+ok(re_.target_devices({"fat", "ipmi_si"}) == ["--device", "ipmi-bmc-sim,id=bmc0",
+                                                "--device", "isa-ipmi-kcs,bmc=bmc0"] and
+   re_.target_devices({"fat"}) == [],
+   "a batch patching ipmi_si boots with QEMU's simulated BMC (the BMC first), another without")
 s = re_.summarize([{"outcome": "update created", "vm": "apply failed",
                     "vm_reason": "code_busy: krfcommd 151 rfcomm_run"}], "w")
 ok([k for k, _ in s["reasons"]] == ["created, apply failed: code_busy: krfcommd N rfcomm_run"],
