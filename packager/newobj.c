@@ -135,19 +135,21 @@ static int add_rela(struct builder *b, int osec, uint64_t off, uint32_t type, in
 	return 0;
 }
 
-char *ksp_label_of(const struct kelf *k, int sym, const char *unit)
+char *ksp_label_of_local(const char *name, const char *unit)
 {
-	const char *name = k->syms[sym].name;
 	size_t n = strlen(name) + strlen(unit) + 2;
 	char *l = malloc(n);
 
-	if (!l)
-		return NULL;
-	if (kelf_sym_is_local(k, sym))
+	if (l)
 		snprintf(l, n, "%s%%%s", name, unit);
-	else
-		snprintf(l, n, "%s", name);
 	return l;
+}
+
+char *ksp_label_of(const struct kelf *k, int sym, const char *unit)
+{
+	const char *name = k->syms[sym].name;
+
+	return kelf_sym_is_local(k, sym) ? ksp_label_of_local(name, unit) : strdup(name);
 }
 
 /* The undefined symbol for a label (one per label). */
@@ -291,6 +293,18 @@ static int translate(struct builder *b, const struct kelf_rela *r, const struct 
 	int64_t bias = kelf_pcrel_bias(code, r);
 	int sec = s->st.st_shndx, t;
 
+	if (sec == SHN_UNDEF && b->d->fresh && !strcmp(s->name, "__this_module")) {
+		/*
+		 * THIS_MODULE in the new code of a module patched as it
+		 * loads is that module, not the update's new module: what its
+		 * new init registers (xt_mac's fresh copy of its matches, .me)
+		 * must pin the module whose code it uses, which may otherwise
+		 * be unloaded while patched. A label of the target's own.
+		 */
+		out->sym = ext_label(b, ksp_label_of_local(s->name, b->unit), s->name);
+		out->addend = r->addend;
+		return out->sym < 0 ? -1 : 0;
+	}
 	if (sec == SHN_UNDEF) {
 		out->sym = ext_label(b, strdup(s->name), s->name);
 		out->addend = r->addend;

@@ -50,6 +50,8 @@ struct ksp_newobj {
 
 /* The label of symbol sym of k, for a unit path. Returns malloc'd text. */
 char *ksp_label_of(const struct kelf *k, int sym, const char *unit);
+/* The label of a symbol of the target itself: "name%unit". Malloc'd, or NULL. */
+char *ksp_label_of_local(const char *name, const char *unit);
 
 /*
  * Non-static data objects post adds, each alone in its section: the unit's

@@ -6,12 +6,13 @@
 # function that uses it, __init and __exit too, is replaced
 # (packager/diff.c fresh_instance()). In the VM: applied while xt_mac is not
 # loaded; modprobe xt_mac runs the new init, which registers the copy
-# ("ksplicemac" in /proc/net/ip6_tables_matches); undo is refused while
+# ("ksplicemac" in /proc/net/ip6_tables_matches), and its THIS_MODULE is
+# xt_mac (what the copy's .me pins), not the update's module; undo is refused while
 # xt_mac is loaded (status 23); unloaded (the copy unregistered by the new
 # exit code), undone; loaded again, stock.
 . "$KSPLICE_TOP/tests/lib/tap.sh"
 . "$KSPLICE_TOP/tests/apply/lib/vmtest.sh"
-tap_plan 10
+tap_plan 11
 vm_setup
 make -C "$KSPLICE_TOP/packager" >/dev/null
 out=$vm_out
@@ -28,6 +29,8 @@ status_is 0 "applied while xt_mac is not loaded" ksplice-apply /ksplice/ksplice-
 modprobe xt_mac
 check "xt_mac's init ran the new code: the copy's second match is registered" \
 	sh -c "dmesg | grep -q 'Update frcopy01: module xt_mac patched as it loaded' && grep -qx ksplicemac $M"
+check "THIS_MODULE in the new code is xt_mac, not the update's module (what the copy's .me pins)" \
+	sh -c "dmesg | grep -q 'ksplicemac: registered by xt_mac\$'"
 status_is 23 "undo refused while xt_mac is loaded (target_loaded)" ksplice-undo frcopy01
 check "rmmod xt_mac: the new exit code unregisters the copy" \
 	sh -c "rmmod xt_mac && ! grep -q ksplicemac $M"
@@ -38,5 +41,5 @@ S
 } >"$out/frcopy-vm.sh"
 vm_run frcopy "$out/frcopy-vm.sh" --module xt_mac --module ip6_tables \
 	--file "$out/ksplice-frcopy01.tar.gz:/ksplice/ksplice-frcopy01.tar.gz"
-vm_results 6
+vm_results 7
 tap_finish
