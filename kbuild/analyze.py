@@ -45,7 +45,14 @@ report says so and "fresh" lists them (ksplice-pack --fresh). So is a changed
 __init function of a module (or a function only its boot code calls): with
 the module patched as it loads, its init runs the new code; and changed data
 of a module that ksplice-pack --fresh rewrites in place (same size, any
-field: nothing has read it yet when the core writes it as the module loads).
+field: nothing has read it yet when the core writes it as the module loads),
+gives a fresh copy (a writable static whose size changes and that only
+functions use, all replaced) or defines anew (a new global alone in its
+section).
+
+No reason either: a .bss object whose initializer only spells out zeros
+(smc's HLIST_HEAD_INIT), and a static alone in its own section that no
+relocation names (a device id table only MODULE_DEVICE_TABLE names).
 
 Warnings do not change the verdict: an exported function whose prototype
 changes with all its callers in the tree; a changed exit function of a
