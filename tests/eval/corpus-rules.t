@@ -5,7 +5,7 @@
 # other .c changes it must be created with, and how a fallback patch loses a
 # header. Fast: no kernel tree.
 . "$KSPLICE_TOP/tests/lib/tap.sh"
-tap_plan 41
+tap_plan 42
 python3 - "$KSPLICE_TOP" <<'PY'
 import importlib.machinery, importlib.util, json, os, sys, tempfile
 top = sys.argv[1]
@@ -466,6 +466,9 @@ ok(re_.target_devices({"fat", "ipmi_si"}) == ["--device", "ipmi-bmc-sim,id=bmc0"
                                                 "--device", "isa-ipmi-kcs,bmc=bmc0"] and
    re_.target_devices({"fat"}) == [],
    "a batch patching ipmi_si boots with QEMU's simulated BMC (the BMC first), another without")
+_, _, u3 = re_.load_lines("e0064", {"targets": ["ipmi_si"], "custom_code": {"fresh": ["ipmi_si"]}})
+ok(len(u3) == 4 and "modprobe -r acpi_ipmi" in u3[0] and "modprobe -r ipmi_si" in u3[1],
+   "a fresh ipmi_si is unloaded after acpi_ipmi, its IPMI user, which pins it (%s)" % u3)
 s = re_.summarize([{"outcome": "update created", "vm": "apply failed",
                     "vm_reason": "code_busy: krfcommd 151 rfcomm_run"}], "w")
 ok([k for k, _ in s["reasons"]] == ["created, apply failed: code_busy: krfcommd N rfcomm_run"],
