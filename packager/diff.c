@@ -252,6 +252,29 @@ static int rela_targets(const struct kelf *post, const struct kelf_rela *r, int 
 	return GELF_ST_TYPE(s->st_info) == STT_SECTION && s->st_shndx == t->st_shndx;
 }
 
+/*
+ * The next relocation after (*sec, *i) of an allocated section of post (not
+ * .discard*) that points into its object sym, or NULL; *sec is then the
+ * section it belongs to. Start with *sec = 1, *i = 0.
+ */
+static const struct kelf_rela *next_reference(const struct kelf *post, int sym, size_t *sec,
+					      size_t *i)
+{
+	for (; *sec < post->nr_secs; (*sec)++, *i = 0) {
+		const struct kelf_sec *s = &post->secs[*sec];
+
+		if (!(s->sh.sh_flags & SHF_ALLOC) || !strncmp(s->name, ".discard", 8))
+			continue;
+		while (*i < s->nr_relas) {
+			const struct kelf_rela *r = &s->relas[(*i)++];
+
+			if (rela_targets(post, r, sym))
+				return r;
+		}
+	}
+	return NULL;
+}
+
 /* Replace post function f (the parent of a .cold fragment), changed or not. */
 static void mark_replaced(struct ksp_diff *d, int f)
 {
@@ -277,33 +300,26 @@ static void mark_replaced(struct ksp_diff *d, int f)
 static int readers_take_new_copy(const struct kelf *post, struct ksp_diff *d, int sym,
 				 int holders_ok)
 {
+	const struct kelf_rela *r;
 	size_t sec, i, pass;
 
 	if (!kelf_sym_is_local(post, sym) ||
 	    (post->secs[post->syms[sym].st.st_shndx].sh.sh_flags & SHF_WRITE))
 		return 0;
 	for (pass = 0; pass < 2; pass++)	/* check, then mark */
-		for (sec = 1; sec < post->nr_secs; sec++) {
-			const struct kelf_sec *s = &post->secs[sec];
+		for (sec = 1, i = 0; (r = next_reference(post, sym, &sec, &i));) {
+			int f;
 
-			if (!(s->sh.sh_flags & SHF_ALLOC) || !strncmp(s->name, ".discard", 8))
-				continue;
-			for (i = 0; i < s->nr_relas; i++) {
-				int f;
-
-				if (!rela_targets(post, &s->relas[i], sym))
-					continue;
-				if (!kelf_sec_is_text(post, (int)sec)) {
-					if (holders_ok)
-						continue;	/* checked by holders_qualify() */
-					return 0;	/* stored in data */
-				}
-				if (skip_section(s->name))
-					return 0;	/* boot code stored or read it */
-				f = ksp_func_at(&d->post, (int)sec, (int64_t)s->relas[i].offset);
-				if (pass && f >= 0)
-					mark_replaced(d, f);
+			if (!kelf_sec_is_text(post, (int)sec)) {
+				if (holders_ok)
+					continue;	/* checked by holders_qualify() */
+				return 0;	/* stored in data */
 			}
+			if (skip_section(post->secs[sec].name))
+				return 0;	/* boot code stored or read it */
+			f = ksp_func_at(&d->post, (int)sec, (int64_t)r->offset);
+			if (pass && f >= 0)
+				mark_replaced(d, f);
 		}
 	return 1;
 }
@@ -494,6 +510,7 @@ static int self_reference(const struct kelf *post, int sec, const struct kelf_re
  */
 static int fresh_instance(const struct kelf *post, struct ksp_diff *d, int sym)
 {
+	const struct kelf_rela *r;
 	size_t sec, i, pass;
 	int *v;
 
@@ -501,25 +518,17 @@ static int fresh_instance(const struct kelf *post, struct ksp_diff *d, int sym)
 	    !(post->secs[post->syms[sym].st.st_shndx].sh.sh_flags & SHF_WRITE))
 		return 0;
 	for (pass = 0; pass < 2; pass++)	/* check, then mark */
-		for (sec = 1; sec < post->nr_secs; sec++) {
-			const struct kelf_sec *s = &post->secs[sec];
+		for (sec = 1, i = 0; (r = next_reference(post, sym, &sec, &i));) {
+			int f;
 
-			if (!(s->sh.sh_flags & SHF_ALLOC) || !strncmp(s->name, ".discard", 8))
+			if (self_reference(post, (int)sec, r, sym))
 				continue;
-			for (i = 0; i < s->nr_relas; i++) {
-				const struct kelf_rela *r = &s->relas[i];
-				int f;
-
-				if (!rela_targets(post, r, sym) ||
-				    self_reference(post, (int)sec, r, sym))
-					continue;
-				f = kelf_sec_is_text(post, (int)sec) ?
-				    ksp_func_at(&d->post, (int)sec, (int64_t)r->offset) : -1;
-				if (f < 0)
-					return 0;	/* data holds it, or code of no function */
-				if (pass)
-					mark_replaced(d, f);
-			}
+			f = kelf_sec_is_text(post, (int)sec) ?
+			    ksp_func_at(&d->post, (int)sec, (int64_t)r->offset) : -1;
+			if (f < 0)
+				return 0;	/* data holds it, or code of no function */
+			if (pass)
+				mark_replaced(d, f);
 		}
 	v = realloc(d->instances, (d->nr_instances + 1) * sizeof(*v));
 	if (!v)
@@ -571,10 +580,12 @@ static int compare_data(const struct kelf *pre, const struct kelf *post, struct 
 		    unreferenced(post, p) || readers_take_new_copy(post, d, p, 0))
 			continue;
 		/* the same size: its fields change in place instead (inplace.h) */
-		replaced = a->st_size == b->st_size ? 0 :
-			   holders_take_new_copy(pre, (int)i, post, d, p);
-		if (!replaced && a->st_size != b->st_size)
-			replaced = fresh_instance(post, d, p);
+		replaced = 0;
+		if (a->st_size != b->st_size) {
+			replaced = holders_take_new_copy(pre, (int)i, post, d, p);
+			if (!replaced)
+				replaced = fresh_instance(post, d, p);
+		}
 		if (replaced < 0 || (!replaced && add_data_change(pre, post, d, (int)i, p, why)))
 			return -1;
 	}
