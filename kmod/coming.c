@@ -105,13 +105,6 @@ unsigned long ksplice_placeholder(void)
 	return (unsigned long)ksplice_not_loaded;
 }
 
-/*
- * What a deferred target's label is bound to in its new module: a global
- * the running kernel has now (in vmlinux or another module: __fentry__, a
- * non-exported function) its address, a dynamic-debug descriptor the core's
- * disabled one, anything else the placeholder, whose sites ksplice-apply
- * lists as fixups.
- */
 struct global_search {
 	const char *name;
 	unsigned long addr;
@@ -155,6 +148,13 @@ static unsigned long kernel_global(const char *name)
 	return g.addr;
 }
 
+/*
+ * What a deferred target's label is bound to in its new module: a global
+ * the running kernel has now (in vmlinux or another module: __fentry__, a
+ * non-exported function) its address, a dynamic-debug descriptor the core's
+ * disabled one, one of the module's own tracepoints a disabled stand-in,
+ * anything else the placeholder, whose sites ksplice-apply lists as fixups.
+ */
 unsigned long ksplice_deferred_value(const struct ksplice_symbol *sym)
 {
 	unsigned long addr = 0;

@@ -63,10 +63,8 @@ static int unload_new(const char *id)
 		if (!stat(sys, &st) && ks_unload_module(pre, &err))
 			fprintf(stderr, "ksplice-undo: %s\n", err.msg);
 	}
-	if (n < 0)
-		return -1;
 	free(v);
-	return ret;
+	return n < 0 ? -1 : ret;
 }
 
 int main(int argc, char **argv)

@@ -99,7 +99,8 @@ int ks_write_file(const char *path, const char *text)
 
 /*
  * The lines of /sys/kernel/ksplice/<id>/targets ("target module state"):
- * their count with *out malloc'd, or -1 when the file cannot be read.
+ * their count with *out malloc'd, or -1 (and *out NULL) when the file cannot
+ * be read.
  */
 int ks_read_targets(const char *id, struct ks_target_state **out)
 {
@@ -107,6 +108,7 @@ int ks_read_targets(const char *id, struct ks_target_state **out)
 	struct ks_target_state *v = NULL, *p;
 	int n = 0;
 
+	*out = NULL;
 	ks_update_path(path, sizeof(path), id, "targets");
 	text = ks_read_all(path);
 	if (!text)
@@ -123,11 +125,10 @@ int ks_read_targets(const char *id, struct ks_target_state **out)
 			n++;
 	}
 	free(text);
-	if (n < 0) {
+	if (n < 0)
 		free(v);
-		v = NULL;
-	}
-	*out = v;
+	else
+		*out = v;
 	return n;
 }
 
@@ -140,8 +141,7 @@ int ks_target_pending(const char *id, const char *target)
 	for (i = 0; i < n; i++)
 		if (!strcmp(v[i].name, target) && !strcmp(v[i].state, "pending"))
 			pending = 1;
-	if (n >= 0)
-		free(v);
+	free(v);
 	return pending;
 }
 
