@@ -155,20 +155,25 @@ def _section_funcs(obj):
     return funcs
 
 
-def _named_by_relocations(obj):
-    """The symbols (for a section symbol, the section) that a relocation of
-    any section of the object but its debug information names."""
-    named, cur = set(), None
+def _rela_entries(obj):
+    """[(section the relocation applies to, its readelf -rW fields)] of every
+    relocation of the object (offset, info, type, value, symbol, ...)."""
+    entries, cur = [], None
     for ln in _run(["readelf", "-rW", obj]).stdout.splitlines():
         m = re.match(r"Relocation section '\.rela(\S*)'", ln)
         if m:
             cur = m.group(1)
             continue
         f = ln.split()
-        if cur and not cur.startswith(".debug") and len(f) >= 5 and \
-                re.fullmatch(r"[0-9a-f]{16}", f[0]):
-            named.add(f[4])
-    return named
+        if cur is not None and len(f) >= 5 and re.fullmatch(r"[0-9a-f]{16}", f[0]):
+            entries.append((cur, f))
+    return entries
+
+
+def _named_by_relocations(entries):
+    """The symbols (for a section symbol, the section) that a relocation of
+    any section of the object but its debug information names."""
+    return {f[4] for sec, f in entries if sec and not sec.startswith(".debug")}
 
 
 def _unreferenced(c, d, named):
@@ -193,29 +198,22 @@ def _is_call(code, off, typ):
                                                and 0x80 <= code[off - 1] <= 0x8F)
 
 
-def relocations(obj):
+def relocations(obj, entries=None):
     """[(section the relocations apply to, symbol name, is a call)] of an
     object, for the LIVE_SECTIONS; a relocation against a function's own
     section names that function. "Is a call" is known for boot sections only
-    (None elsewhere)."""
+    (None elsewhere). entries: the object's _rela_entries(), when read."""
     funcs = _section_funcs(obj)
     code = {}  # the bytes of boot sections, the only ones _boot_only asks about
-    out = _run(["readelf", "-rW", obj]).stdout
-    refs, cur = [], None
-    for ln in out.splitlines():
-        m = re.match(r"Relocation section '\.rela(\S*)'", ln)
-        if m:
-            cur = m.group(1)
-            continue
-        f = ln.split()
-        if cur is not None and len(f) >= 5 and re.fullmatch(r"[0-9a-f]{16}", f[0]):
-            if cur.startswith(LIVE_SECTIONS):
-                call = None
-                if _is_boot_section(cur):
-                    if cur not in code:
-                        code[cur] = _section_bytes(obj, cur)
-                    call = _is_call(code[cur], int(f[0], 16), f[2])
-                refs.append((cur, funcs.get(f[4], f[4]), call))
+    refs = []
+    for cur, f in entries if entries is not None else _rela_entries(obj):
+        if cur.startswith(LIVE_SECTIONS):
+            call = None
+            if _is_boot_section(cur):
+                if cur not in code:
+                    code[cur] = _section_bytes(obj, cur)
+                call = _is_call(code[cur], int(f[0], 16), f[2])
+            refs.append((cur, funcs.get(f[4], f[4]), call))
     return refs
 
 
@@ -524,9 +522,10 @@ def analyze_unit(unit, pre_o, post_o):
     pre, post = _sums(["--json", pre_o]), _sums(["--json", post_o])
     if pre is None or post is None:
         raise AnalyzeError(f"{unit}: the records of one object are unreadable")
-    refs = relocations(post_o)
+    entries = _rela_entries(post_o)  # readelf -rW once: with debug info it is large
+    refs = relocations(post_o, entries)
     reasons, in_place = _data_reasons(unit, diff, pre, post, refs,
-                                      _named_by_relocations(post_o)), []
+                                      _named_by_relocations(entries)), []
     if reasons:
         reasons, in_place = _rewritten_in_place(reasons, _in_place(unit, pre_o, post_o))
     reasons += _func_reasons(unit, diff, pre, post, pre_o, post_o, hook_funcs, refs)
